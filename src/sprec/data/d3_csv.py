@@ -1,0 +1,89 @@
+"""Reader for the D3 / BIGRec CSV layout used by several LLM-recommendation repositories.
+
+Split files have the columns user_id, history_item_id, item_id, history_item_title, item_title,
+history_timestamp, timestamp (list columns are Python list literals). The item info file has one
+`title<TAB>item_id` line per item; an optional `name2genre.json` adds genres.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+from collections import Counter
+from pathlib import Path
+
+from sprec.data.dataset import Catalog, Example, Item
+from sprec.data.movielens import number
+from sprec.data.sources import SplitData
+from sprec.errors import DataError
+from sprec.io import read_json, read_text
+
+COLUMNS = ["user_id", "history_item_id", "item_id", "history_item_title", "item_title",
+           "history_timestamp", "timestamp"]  # fmt: skip
+
+
+def read_d3_catalog(info: Path, name2genre: Path | None, genre_groups: list[str] | None) -> tuple[Catalog, Counter]:
+    genres = read_json(name2genre) if name2genre else {}
+    rows: list[tuple[int, str]] = []
+    for n, line in enumerate(read_text(info).splitlines(), 1):
+        if not line.strip():
+            continue
+        title, sep, sid = line.rpartition("\t")
+        if not sep or not sid.strip().isdigit() or not title.strip():
+            raise DataError("expected 'title<TAB>item_id' with an integer id", info, n)
+        rows.append((int(sid), title.strip()))
+    drops, items, first_id = Counter(), [], {}
+    for sid, title in sorted(rows):
+        if title in first_id:  # same title under two ids: one item, the other id an alias
+            drops["duplicate_title_merged"] += 1
+            canonical = items[first_id[title]]
+            items[first_id[title]] = Item(canonical.id, title, canonical.genres, source_id=canonical.source_id,
+                                          aliases=(*canonical.aliases, str(sid)))  # fmt: skip
+            continue
+        first_id[title] = len(items)
+        items.append(Item(len(items), title, tuple(genres.get(title, ())), source_id=str(sid)))
+    groups = genre_groups or sorted({g for it in items for g in it.genres})
+    return Catalog(items, groups, info), drops
+
+
+def _literal_list(value: str, path: Path, row: int, column: str) -> list:
+    try:
+        out = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        raise DataError(f"column {column} is not a Python list literal: {value[:60]!r}", path, row) from None
+    if not isinstance(out, list):
+        raise DataError(f"column {column} must be a list, got {type(out).__name__}", path, row)
+    return out
+
+
+def read_d3_split(path: Path, catalog: Catalog, drops: Counter) -> list[Example]:
+    reader = csv.DictReader(io.StringIO(read_text(path)))
+    missing = [c for c in ("user_id", "history_item_id", "item_id") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DataError(f"missing column(s) {missing}; found {reader.fieldnames}", path, 1)
+    examples = []
+    for row, rec in enumerate(reader, 2):
+        history_ids = _literal_list(rec["history_item_id"] or "", path, row, "history_item_id")
+        history = [catalog.id_of_source(str(i)) for i in history_ids]
+        target = catalog.id_of_source(str(rec["item_id"]).strip())
+        if not history:
+            drops["empty_history"] += 1
+            continue
+        if None in history or target is None:
+            bad = [i for i, h in zip(history_ids, history, strict=True) if h is None] or [rec["item_id"]]
+            raise DataError(f"item id(s) {bad} not in the item info file", path, row)
+        ts = int(number(rec["timestamp"], path, row, "timestamp")) if rec.get("timestamp") else None
+        examples.append(Example(tuple(history), target, rec["user_id"], ts))
+    return examples
+
+
+def read_d3(paths: dict[str, str | Path], genre_groups: list[str] | None = None) -> SplitData:
+    """paths: train, valid, test (CSV), items (info file), optional genres (name2genre.json)."""
+    for key in ("train", "valid", "test", "items"):
+        if key not in paths:
+            raise DataError(f"the D3 CSV source needs a path for {key!r}")
+    genres = Path(paths["genres"]) if paths.get("genres") else None
+    catalog, drops = read_d3_catalog(Path(paths["items"]), genres, genre_groups)
+    splits = {s: read_d3_split(Path(paths[s]), catalog, drops) for s in ("train", "valid", "test")}
+    return SplitData("d3-csv", catalog, splits, drops=drops)

@@ -1,0 +1,116 @@
+"""Readers for GroupLens MovieLens raw files: ml-100k, ml-1m / ml-10m (`.dat`), ml-latest(-small) (`.csv`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from sprec.data.sources import MOVIELENS_GENRE_GROUPS, RawItem, RawLog
+from sprec.errors import DataError
+from sprec.io import read_text
+
+ML100K_GENRES = [
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
+    "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+]  # fmt: skip
+
+
+def read_movielens(path: str | Path) -> RawLog:
+    """Detect the MovieLens variant from the files in `path` and read it."""
+    path = Path(path)
+    if (path / "u.data").exists():
+        return read_ml100k(path)
+    if (path / "ratings.dat").exists():
+        return read_ml_dat(path)
+    if (path / "ratings.csv").exists():
+        return read_ml_csv(path)
+    raise DataError("no MovieLens ratings file here (expected u.data, ratings.dat or ratings.csv)", path)
+
+
+def number(value: str, path: Path, row: int, what: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise DataError(f"{what} {value!r} is not a number", path, row) from None
+
+
+def fields(line: str, sep: str, n: int, path: Path, row: int) -> list[str]:
+    parts = line.split(sep)
+    if len(parts) < n:
+        raise DataError(f"expected {n} {sep!r}-separated fields, found {len(parts)}", path, row)
+    return parts
+
+
+def read_ml100k(path: Path) -> RawLog:
+    item_file = path / "u.item"
+    genres = ML100K_GENRES
+    if (path / "u.genre").exists():
+        names = [ln.split("|")[0] for ln in read_text(path / "u.genre", "latin-1").splitlines() if ln.strip()]
+        genres = names or genres
+    items = []
+    for row, line in enumerate(read_text(item_file, "latin-1").splitlines(), 1):  # u.item is latin-1
+        if not line.strip():
+            continue
+        f = fields(line, "|", 5 + len(genres), item_file, row)
+        flags = f[5 : 5 + len(genres)]
+        if any(x not in ("0", "1") for x in flags):
+            raise DataError(f"genre flags must be 0/1, found {flags}", item_file, row)
+        items.append(RawItem(f[0], f[1].strip(), tuple(g for g, x in zip(genres, flags, strict=True) if x == "1")))
+    log = RawLog("movielens-100k", items, item_noun="movie", genre_groups=MOVIELENS_GENRE_GROUPS)
+    data_file = path / "u.data"
+    for row, line in enumerate(read_text(data_file).splitlines(), 1):
+        if line.strip():
+            u, i, r, t = fields(line, "\t", 4, data_file, row)[:4]
+            log.add(u, i, int(number(t, data_file, row, "timestamp")), number(r, data_file, row, "rating"))
+    return log
+
+
+def _read_maybe_latin1(path: Path, log: RawLog) -> str:
+    """ml-1m ships ISO-8859-1, ml-10m UTF-8 (GroupLens READMEs); the choice is recorded in the notes."""
+    try:
+        return read_text(path)
+    except DataError:
+        log.notes[f"encoding of {path.name}"] = "latin-1"
+        return read_text(path, "latin-1")
+
+
+def read_ml_dat(path: Path) -> RawLog:
+    log = RawLog("movielens-dat", [], item_noun="movie", genre_groups=MOVIELENS_GENRE_GROUPS)
+    movies = path / "movies.dat"
+    for row, line in enumerate(_read_maybe_latin1(movies, log).splitlines(), 1):
+        if line.strip():
+            mid, title, genres = fields(line, "::", 3, movies, row)[:3]
+            log.items.append(RawItem(mid, title.strip(), _split_genres(genres)))
+    ratings = path / "ratings.dat"
+    for row, line in enumerate(read_text(ratings).splitlines(), 1):
+        if line.strip():
+            u, i, r, t = fields(line, "::", 4, ratings, row)[:4]
+            log.add(u, i, int(number(t, ratings, row, "timestamp")), number(r, ratings, row, "rating"))
+    return log
+
+
+def _split_genres(field: str) -> tuple[str, ...]:
+    return tuple(g for g in field.strip().split("|") if g and g != "(no genres listed)")
+
+
+def _csv_rows(path: Path, required: list[str]):
+    reader = csv.DictReader(io.StringIO(read_text(path)))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DataError(f"missing column(s) {missing}; found {reader.fieldnames}", path, 1)
+    for row, rec in enumerate(reader, 2):
+        if any(rec.get(c) is None for c in required):
+            raise DataError(f"row has fewer fields than the header {reader.fieldnames}", path, row)
+        yield row, rec
+
+
+def read_ml_csv(path: Path) -> RawLog:
+    log = RawLog("movielens-latest", [], item_noun="movie", genre_groups=MOVIELENS_GENRE_GROUPS)
+    for _, rec in _csv_rows(path / "movies.csv", ["movieId", "title", "genres"]):
+        log.items.append(RawItem(rec["movieId"], rec["title"].strip(), _split_genres(rec["genres"])))
+    ratings = path / "ratings.csv"
+    for row, rec in _csv_rows(ratings, ["userId", "movieId", "rating", "timestamp"]):
+        ts = int(number(rec["timestamp"], ratings, row, "timestamp"))
+        log.add(rec["userId"], rec["movieId"], ts, number(rec["rating"], ratings, row, "rating"))
+    return log

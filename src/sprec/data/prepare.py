@@ -1,0 +1,177 @@
+"""Turn a reader's output into a prepared dataset: k-core, chronological windows, global split,
+seeded subsampling, popularity, statistics (SPREC.md section 1)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from tqdm import tqdm
+
+from sprec.data.dataset import SPLITS, Catalog, Dataset, Example, Item
+from sprec.data.sources import RawLog, SplitData
+from sprec.errors import ConfigError
+
+
+@dataclass
+class PrepareSettings:
+    k_core: int = 5  # iterative: every user and item keeps >= k interactions (paper: 5)
+    history_len: int = 10  # items shown to the model (paper: 10)
+    min_history: int = 10  # windows with a shorter history are dropped and counted
+    split: tuple[float, float, float] = (0.8, 0.1, 0.1)  # by target time, over all users
+    train_size: int | None = None  # fixed seeded subsample of each split; None keeps all
+    valid_size: int | None = None
+    test_size: int | None = None
+    min_rating: float | None = None  # None keeps every interaction (BIGRec/D3 do)
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.k_core < 1 or self.history_len < 1 or not 1 <= self.min_history <= self.history_len:
+            raise ConfigError("need k_core >= 1 and 1 <= min_history <= history_len")
+        if len(self.split) != 3 or min(self.split) < 0 or abs(sum(self.split) - 1) > 1e-6:
+            raise ConfigError(f"split must be three non-negative fractions summing to 1, got {self.split}")
+        for name in ("train_size", "valid_size", "test_size"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be a positive number of rows or null")
+
+
+def _sort_key(source_id: str):
+    return (0, int(source_id), "") if source_id.isdigit() else (1, 0, source_id)
+
+
+def _canonical_items(log: RawLog, drops: Counter) -> dict[str, str]:
+    """source id -> the source id of the item keeping its title (the smallest id of a duplicate title)."""
+    first: dict[str, str] = {}
+    canon = {}
+    for it in sorted(log.items, key=lambda it: _sort_key(it.source_id)):
+        if it.source_id in canon:
+            drops["duplicate_item_id_row"] += 1
+            continue
+        if it.title in first:
+            drops["duplicate_title_merged"] += 1
+        canon[it.source_id] = first.setdefault(it.title, it.source_id)
+    return canon
+
+
+def k_core(users: np.ndarray, items: np.ndarray, k: int) -> np.ndarray:
+    """Boolean mask of interactions kept by iterative k-core filtering on users and items."""
+    keep = np.ones(len(users), dtype=bool)
+    while True:
+        u_count = np.bincount(users[keep], minlength=users.max() + 1)
+        i_count = np.bincount(items[keep], minlength=items.max() + 1)
+        new = keep & (u_count[users] >= k) & (i_count[items] >= k)
+        if new.sum() == keep.sum():
+            return keep
+        keep = new
+
+
+def _interactions(log: RawLog, s: PrepareSettings, canon: dict[str, str], drops: Counter):
+    rows, seen = [], set()
+    for n, (u, i, t, r) in enumerate(zip(log.users, log.item_ids, log.timestamps, log.ratings, strict=True)):
+        if i not in canon:
+            drops["item_not_in_catalog"] += 1
+        elif s.min_rating is not None and r is not None and r < s.min_rating:
+            drops["below_min_rating"] += 1
+        elif (u, canon[i]) in seen:  # after merging duplicate titles a user may have both ids
+            drops["repeat_interaction"] += 1
+        else:
+            seen.add((u, canon[i]))
+            rows.append((u, canon[i], t, n))
+    if not rows:
+        raise ConfigError(f"{log.source}: no interaction left after filtering ({dict(drops)})")
+    return rows
+
+
+def _windows(users, items, times, order, s: PrepareSettings, drops: Counter) -> list[Example]:
+    """Per user, chronologically: every interaction after the first `min_history` is a target."""
+    idx = np.lexsort((order, times, users))
+    examples = []
+    bounds = np.flatnonzero(users[idx][1:] != users[idx][:-1]) + 1
+    for seq in tqdm(np.split(idx, bounds), desc="windows", unit="user", leave=False):
+        drops["short_history"] += min(len(seq), s.min_history)
+        for j in range(s.min_history, len(seq)):
+            hist = tuple(int(items[h]) for h in seq[max(0, j - s.history_len) : j])
+            examples.append(Example(hist, int(items[seq[j]]), str(users[seq[j]]), int(times[seq[j]])))
+    return examples
+
+
+def prepare_log(name: str, log: RawLog, s: PrepareSettings) -> Dataset:
+    drops: Counter = Counter()
+    canon = _canonical_items(log, drops)
+    rows = _interactions(log, s, canon, drops)
+    users = np.array([r[0] for r in rows])
+    source_items = np.array([r[1] for r in rows])
+    times = np.array([r[2] for r in rows], dtype=np.int64)
+    order = np.array([r[3] for r in rows], dtype=np.int64)
+    _, u_codes = np.unique(users, return_inverse=True)
+    item_names, i_codes = np.unique(source_items, return_inverse=True)
+    keep = k_core(u_codes, i_codes, s.k_core)
+    drops["k_core"] += int((~keep).sum())
+
+    kept = sorted(set(source_items[keep].tolist()), key=_sort_key)
+    new_id = {sid: j for j, sid in enumerate(kept)}
+    raw = {it.source_id: it for it in log.items}
+    aliases: dict[str, list[str]] = {}
+    for sid, c in canon.items():
+        if sid != c and c in new_id:
+            aliases.setdefault(c, []).append(sid)
+    catalog_items = [Item(new_id[sid], raw[sid].title, raw[sid].genres, 0, sid, tuple(aliases.get(sid, ())))
+                     for sid in kept]  # fmt: skip
+    item_ids = np.array([new_id.get(sid, -1) for sid in item_names.tolist()])[i_codes]
+    examples = _windows(users[keep], item_ids[keep], times[keep], order[keep], s, drops)
+    examples.sort(key=lambda e: e.timestamp)  # stable: equal times keep user order
+    groups = log.genre_groups or _frequent_genres(catalog_items)
+    catalog = Catalog(catalog_items, [g for g in groups if any(g in it.genres for it in catalog_items)])
+    stats = {"users": int(len(set(users[keep].tolist()))), "items": len(catalog), "interactions": int(keep.sum())}
+    return _finish(name, log.source, log.item_noun, catalog, _chronological_split(examples, s.split),
+                   s, drops, stats, log.notes)  # fmt: skip
+
+
+def prepare_split(name: str, data: SplitData, s: PrepareSettings) -> Dataset:
+    """Already-split sources keep their splits; only the optional subsample sizes apply."""
+    users = {e.user_id for rows in data.splits.values() for e in rows if e.user_id is not None}
+    n_rows = sum(len(rows) for rows in data.splits.values())
+    stats = {"users": len(users) if users else None, "items": len(data.catalog), "interactions": n_rows}
+    return _finish(name, data.source, data.item_noun, data.catalog, data.splits, s, data.drops, stats, data.notes)
+
+
+def _frequent_genres(items: list[Item], n: int = 10) -> list[str]:
+    counts = Counter(g for it in items for g in it.genres)
+    return [g for g, _ in counts.most_common(n)]
+
+
+def _chronological_split(examples: list[Example], fractions) -> dict[str, list[Example]]:
+    n = len(examples)
+    a = int(round(n * fractions[0]))
+    b = int(round(n * (fractions[0] + fractions[1])))
+    return {"train": examples[:a], "valid": examples[a:b], "test": examples[b:]}
+
+
+def subsample(rows: list[Example], size: int | None, seed: int) -> list[Example]:
+    """A fixed seeded subset, kept in its original (chronological) order."""
+    if size is None or size >= len(rows):
+        return list(rows)
+    pick = np.sort(np.random.default_rng(seed).choice(len(rows), size=size, replace=False))
+    return [rows[i] for i in pick]
+
+
+def _finish(name, source, noun, catalog: Catalog, splits, s: PrepareSettings, drops, stats, notes) -> Dataset:
+    popularity = np.zeros(len(catalog), dtype=np.int64)
+    for e in splits["train"]:
+        popularity[e.target] += 1  # training popularity: how often an item is the next item in train
+    before = {k: len(v) for k, v in splits.items()}
+    sizes = {"train": s.train_size, "valid": s.valid_size, "test": s.test_size}
+    splits = {k: subsample(splits[k], sizes[k], s.seed + j) for j, k in enumerate(SPLITS)}
+    lengths = [len(e.history) for rows in splits.values() for e in rows]
+    stats = {
+        **stats,
+        "examples_per_split_before_subsampling": before,
+        "examples_per_split": {k: len(v) for k, v in splits.items()},
+        "distinct_targets_per_split": {k: len({e.target for e in v} - {None}) for k, v in splits.items()},
+        "history_length": {"min": min(lengths), "mean": round(float(np.mean(lengths)), 3), "max": max(lengths)},
+        "items_with_training_popularity": int((popularity > 0).sum()),
+        "dropped": dict(sorted(drops.items())),
+    }
+    meta = {"source": source, "item_noun": noun, "settings": asdict(s), "stats": stats, "notes": notes}
+    return Dataset(name, catalog.with_popularity(popularity), splits, meta)

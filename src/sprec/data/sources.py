@@ -1,0 +1,52 @@
+"""What every reader returns: a raw interaction log (to be k-cored, windowed and split by `prepare`)
+or an already-split dataset (kept as its source split it)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sprec.data.dataset import Catalog, Example
+
+# SPRec's MovieLens genre groups (shared/data/movielens/raw/sprec_ml10m_eval/genre_dict.json).
+MOVIELENS_GENRE_GROUPS = ["Action", "Adventure", "Sci-Fi", "Thriller", "Drama", "Comedy", "Fantasy", "Crime", "Romance"]
+
+
+@dataclass(frozen=True)
+class RawItem:
+    source_id: str
+    title: str
+    genres: tuple[str, ...] = ()
+
+
+@dataclass
+class RawLog:
+    """Interactions as parallel lists (user id, item source id, unix time, rating or None)."""
+
+    source: str
+    items: list[RawItem]
+    users: list[str] = field(default_factory=list)
+    item_ids: list[str] = field(default_factory=list)
+    timestamps: list[int] = field(default_factory=list)
+    ratings: list[float | None] = field(default_factory=list)
+    item_noun: str = "item"
+    genre_groups: list[str] | None = None  # None: every genre label that items carry
+    notes: dict = field(default_factory=dict)
+
+    def add(self, user: str, item: str, timestamp: int, rating: float | None = None) -> None:
+        self.users.append(user)
+        self.item_ids.append(item)
+        self.timestamps.append(timestamp)
+        self.ratings.append(rating)
+
+
+@dataclass
+class SplitData:
+    """A source that is already split (SPRec prompt JSON, D3 CSV): the splits are kept as they are."""
+
+    source: str
+    catalog: Catalog  # popularity still zero; `prepare` counts it from train
+    splits: dict[str, list[Example]]
+    item_noun: str = "item"
+    drops: Counter = field(default_factory=Counter)
+    notes: dict = field(default_factory=dict)
