@@ -21,7 +21,8 @@ SOURCES = ("movielens", "recbole", "sprec-json", "d3-csv")
 class DataConfig:
     name: str  # the prepared dataset's name (and folder name)
     source: str  # one of SOURCES
-    path: str | None = None  # movielens / recbole folder; "bundled:ml-100k" = the copy inside the recbole wheel
+    # movielens / recbole folder; "bundled:ml-100k" = recbole wheel's copy; "grouplens:ml-1m" = download + MD5
+    path: str | None = None
     paths: dict[str, str] = field(default_factory=dict)  # sprec-json/d3-csv: train, valid, test, catalog, ...
     item_noun: str | None = None  # "movie", "book": wording of prompts; default from the source
     genre_groups: list[str] | None = None  # groups for MGU/DGU; default from the source
@@ -98,7 +99,7 @@ def load_yaml(path: str | Path) -> dict:
 def resolve_paths(cfg: DataConfig, base: Path) -> DataConfig:
     """Relative paths in a config file are relative to that file."""
     def fix(p: str) -> str:
-        return p if p.startswith("bundled:") or Path(p).is_absolute() else str((base / p).resolve())
+        return p if p.startswith(("bundled:", "grouplens:")) or Path(p).is_absolute() else str((base / p).resolve())
 
     return dataclasses.replace(
         cfg, path=fix(cfg.path) if cfg.path else None, paths={k: fix(v) for k, v in cfg.paths.items()}
@@ -109,3 +110,45 @@ def load_data_config(path: str | Path) -> DataConfig:
     raw = load_yaml(path)
     raw = raw.get("data", raw)
     return resolve_paths(from_dict(DataConfig, raw, f"{path}: data"), Path(path).parent)
+
+
+METHODS = ("popularity",)
+
+
+@dataclass
+class EvalConfig:
+    ks: list[int] = field(default_factory=lambda: [1, 5, 10])  # paper reports K = 1 and 5
+    exclude_history: bool = False  # the paper's code may recommend history items; reports say which mode
+
+    def __post_init__(self):
+        if not self.ks or min(self.ks) < 1:
+            raise ConfigError(f"eval.ks: need positive cut-offs, got {self.ks}")
+
+
+@dataclass
+class RunConfig:
+    run_dir: str  # every stage writes here; a rerun resumes from what is already there
+    data: DataConfig
+    methods: list[str] = field(default_factory=lambda: list(METHODS))
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    seed: int = 0
+
+    def __post_init__(self):
+        unknown = [m for m in self.methods if m not in METHODS]
+        if unknown:
+            raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    path = Path(path)
+    raw = load_yaml(path)
+    if isinstance(raw.get("data"), str):  # a path to a data config file, relative to this one
+        raw["data"] = load_yaml(path.parent / raw["data"])
+        data_base = (path.parent / load_yaml(path)["data"]).parent
+    else:
+        data_base = path.parent
+    cfg = from_dict(RunConfig, raw, str(path))
+    cfg.data = resolve_paths(cfg.data, data_base)
+    if not Path(cfg.run_dir).is_absolute():
+        cfg.run_dir = str(Path.cwd() / cfg.run_dir)
+    return cfg

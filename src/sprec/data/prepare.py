@@ -7,7 +7,6 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from tqdm import tqdm
 
 from sprec.data.dataset import SPLITS, Catalog, Dataset, Example, Item
 from sprec.data.sources import RawLog, SplitData
@@ -88,7 +87,7 @@ def _windows(users, items, times, order, s: PrepareSettings, drops: Counter) -> 
     idx = np.lexsort((order, times, users))
     examples = []
     bounds = np.flatnonzero(users[idx][1:] != users[idx][:-1]) + 1
-    for seq in tqdm(np.split(idx, bounds), desc="windows", unit="user", leave=False):
+    for seq in np.split(idx, bounds):
         drops["short_history"] += min(len(seq), s.min_history)
         for j in range(s.min_history, len(seq)):
             hist = tuple(int(items[h]) for h in seq[max(0, j - s.history_len) : j])

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sprec.data.d3_csv import read_d3
 from sprec.data.dataset import Dataset
+from sprec.data.download import download_movielens
 from sprec.data.movielens import read_movielens
 from sprec.data.prepare import prepare_log, prepare_split
 from sprec.data.recbole_atomic import bundled_recbole_dataset, read_recbole
@@ -29,7 +30,10 @@ def read_sprec_json(paths: dict[str, str]) -> SplitData:
 
 def read(cfg) -> RawLog | SplitData:
     if cfg.source == "movielens":
-        return read_movielens(cfg.path)
+        path = cfg.path
+        if path.startswith("grouplens:"):
+            path = download_movielens(path.removeprefix("grouplens:"))
+        return read_movielens(path)
     if cfg.source == "recbole":
         path = cfg.path
         if path.startswith("bundled:"):

@@ -1,0 +1,1 @@
+"""Non-LLM baselines: popularity (the accuracy floor and ORRatio ceiling of every table)."""

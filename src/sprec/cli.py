@@ -1,0 +1,144 @@
+"""The `sprec` command: a thin layer over the Python API. Errors print as one line, exit code 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sprec.errors import SprecError
+
+
+def _add_ks(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-k", dest="ks", type=int, action="append", help="cut-off K; repeat for several (default 1 5 10)")
+
+
+def cmd_prepare(a: argparse.Namespace) -> None:
+    from sprec.config import DataConfig, from_dict, load_data_config
+    from sprec.data.readers import prepare_dataset
+
+    if a.config:
+        cfg = load_data_config(a.config)
+    else:
+        paths = {k: v for k in ("train", "valid", "test", "catalog", "items", "genres") if (v := getattr(a, k))}
+        cfg = from_dict(DataConfig, {"name": a.name or Path(a.out).name, "source": a.source, "path": a.path,
+                                     "paths": paths}, "arguments")  # fmt: skip
+    for field, value in (("seed", a.seed), ("test_size", a.test_size), ("train_size", a.train_size)):
+        if value is not None:
+            setattr(cfg.prepare, field, value)
+    ds = prepare_dataset(cfg, a.out)
+    print(f"prepared {ds.name} -> {a.out}")
+    print(json.dumps(ds.meta["stats"], indent=2))
+
+
+def cmd_popularity(a: argparse.Namespace) -> None:
+    from sprec.baselines.popularity import recommend_popular
+    from sprec.data.dataset import Dataset
+    from sprec.evaluate import save_predictions
+
+    ds = Dataset.load(a.data)
+    topk = recommend_popular(ds.catalog, ds.splits[a.split], a.k, a.exclude_history)
+    meta = {"method": "popularity", "dataset": ds.name, "split": a.split, "exclude_history": a.exclude_history}
+    save_predictions(a.out, topk, **meta)
+    print(f"wrote {len(topk)} top-{a.k} lists -> {a.out}")
+
+
+def cmd_evaluate(a: argparse.Namespace) -> None:
+    from sprec.evaluate import evaluate_predictions, evaluate_sprec_files, format_table, load_predictions, save_results
+
+    ks = a.ks or [1, 5, 10]
+    if a.test or a.catalog:
+        if not (a.test and a.catalog):
+            raise SprecError("SPRec-format evaluation needs both --test TEST.json and --catalog DIR")
+        results = evaluate_sprec_files(a.test, a.catalog, a.predictions, ks)
+    elif a.data:
+        from sprec.data.dataset import Dataset
+
+        ds = Dataset.load(a.data)
+        preds = load_predictions(a.predictions)
+        results = evaluate_predictions(ds.splits[a.split], ds.catalog, preds.topk, ks, a.predictions)
+    else:
+        raise SprecError("give --data DIR (a prepared dataset) or --test TEST.json --catalog DIR (SPRec format)")
+    if a.output:
+        save_results(a.output, results)
+    print(format_table(results, title=str(a.predictions)))
+
+
+def cmd_run(a: argparse.Namespace) -> None:
+    from sprec.config import load_run_config
+    from sprec.pipeline import run
+
+    cfg = load_run_config(a.config)
+    if a.run_dir:
+        cfg.run_dir = str(Path(a.run_dir).resolve())
+    run(cfg)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="sprec", description="LLM-based recommendation without the filter bubble (SPRec).")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    r = sub.add_parser("run", help="run a whole experiment from one YAML config and print the results table")
+    r.add_argument("config", help="experiment config, e.g. configs/quickstart.yaml")
+    r.add_argument("--run-dir", help="override the config's run_dir")
+    r.set_defaults(func=cmd_run)
+
+    data = sub.add_parser("data", help="dataset commands").add_subparsers(dest="data_command", required=True)
+    d = data.add_parser("prepare", help="turn raw public data into a prepared dataset folder",
+                        description="Sources: movielens (ml-100k/1m/10m/latest folders), recbole (atomic files; "
+                        "'bundled:ml-100k' = the copy in the recbole wheel), sprec-json (prompt JSON + catalog "
+                        "folder), d3-csv (D3/BIGRec CSV splits + item info file).")  # fmt: skip
+    d.add_argument("--config", help="data config YAML (see configs/data/); replaces --source/--path")
+    d.add_argument("--source", choices=["movielens", "recbole", "sprec-json", "d3-csv"])
+    d.add_argument("--path", help="folder of a movielens or recbole source")
+    for name in ("train", "valid", "test"):
+        d.add_argument(f"--{name}", help=f"{name} split file (sprec-json, d3-csv)")
+    d.add_argument("--catalog", help="SPRec catalog folder: id2name.json, name2genre.json, genre_dict.json")
+    d.add_argument("--items", help="D3 item info file (title<TAB>item_id lines)")
+    d.add_argument("--genres", help="D3 name2genre.json (optional)")
+    d.add_argument("--name", help="dataset name (default: the output folder's name)")
+    d.add_argument("--seed", type=int, help="seed of the split subsampling")
+    d.add_argument("--train-size", type=int, help="fixed seeded subsample of the train split")
+    d.add_argument("--test-size", type=int, help="fixed seeded subsample of the test split")
+    d.add_argument("--out", required=True, help="output folder")
+    d.set_defaults(func=cmd_prepare)
+
+    base = sub.add_parser("baseline", help="non-LLM baselines").add_subparsers(dest="baseline", required=True)
+    b = base.add_parser("popularity", help="top-K most popular training items per row")
+    b.add_argument("--data", required=True, help="prepared dataset folder")
+    b.add_argument("-k", type=int, default=10, help="list length (default 10)")
+    b.add_argument("--split", default="test", choices=["valid", "test"])
+    b.add_argument("--exclude-history", action="store_true", help="never recommend an item of the row's history")
+    b.add_argument("--out", required=True, help="predictions JSON to write")
+    b.set_defaults(func=cmd_popularity)
+
+    e = sub.add_parser("evaluate", help="HR, NDCG, DivRatio, ORRatio, MGU, DGU (+ coverage, Gini, novelty, ILD)",
+                       description="Evaluate a predictions file against a prepared dataset (--data) or against "
+                       "SPRec-format inputs (--test TEST.json --catalog DIR, ids of id2name.json).")  # fmt: skip
+    e.add_argument("--data", help="prepared dataset folder")
+    e.add_argument("--split", default="test", choices=["valid", "test"])
+    e.add_argument("--test", help="SPRec prompt JSON test file")
+    e.add_argument("--catalog", help="SPRec catalog folder (id2name.json, name2genre.json, genre_dict.json)")
+    e.add_argument("--predictions", required=True, help="JSON: per test row, a list of item ids, best first")
+    _add_ks(e)
+    e.add_argument("--output", help="write the metrics JSON here ({K: {metric: value}})")
+    e.set_defaults(func=cmd_evaluate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except SprecError as e:
+        print(f"sprec: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("sprec: interrupted; rerun the same command to resume", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Evaluate top-K predictions against a dataset's test rows: the six paper metrics plus coverage,
+Gini of exposure, novelty and intra-list diversity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sprec import metrics as M
+from sprec.data.dataset import Catalog, Example
+from sprec.errors import DataError
+from sprec.io import read_json, write_json
+
+PAPER_METRICS = ("HR", "NDCG", "DivRatio", "ORRatio", "MGU", "DGU")
+EXTRA_METRICS = ("Coverage", "Gini", "Novelty", "ILD")
+
+
+@dataclass
+class Predictions:
+    topk: list[list[int]]  # per test row, catalog item ids, best first
+    meta: dict  # method, dataset, split, exclude_history, ...
+
+
+def save_predictions(path: str | Path, topk, **meta) -> Path:
+    return write_json(path, {**meta, "topk": [[int(i) for i in row] for row in topk]})
+
+
+def load_predictions(path: str | Path) -> Predictions:
+    obj = read_json(path)
+    topk = obj.get("topk") if isinstance(obj, dict) else obj
+    if not isinstance(topk, list):
+        raise DataError("expected a JSON list of ranked id lists (or an object with a 'topk' list)", path)
+    meta = {k: v for k, v in obj.items() if k != "topk"} if isinstance(obj, dict) else {}
+    return Predictions(topk, meta)
+
+
+def check_topk(topk: list, n_rows: int, n_items: int, k: int, path, id_map=None) -> np.ndarray:
+    """Validate predictions and return an (N, k) int array; errors name the file and the row."""
+    if k > n_items:
+        raise DataError(f"K = {k} is larger than the catalog ({n_items} items)", path)
+    if len(topk) != n_rows:
+        raise DataError(f"{len(topk)} prediction rows for {n_rows} test rows; they must match one to one", path)
+    out = np.empty((n_rows, k), dtype=np.int64)
+    for r, row in enumerate(topk):
+        if not isinstance(row, list) or len(row) < k:
+            got = len(row) if isinstance(row, list) else type(row).__name__
+            raise DataError(f"needs a list of at least K = {k} item ids, got {got}", path, r + 1)
+        for j, i in enumerate(row[:k]):
+            mapped = id_map(i) if id_map else i
+            if not isinstance(mapped, int) or isinstance(mapped, bool) or not 0 <= mapped < n_items:
+                raise DataError(f"item id {i!r} is not in the catalog", path, r + 1)
+            out[r, j] = mapped
+    s = np.sort(out, axis=1)
+    dup = np.flatnonzero((s[:, 1:] == s[:, :-1]).any(axis=1))
+    if len(dup):
+        raise DataError("a top-K list repeats an item", path, int(dup[0]) + 1)
+    return out
+
+
+def evaluate_topk(topk: np.ndarray, examples: list[Example], catalog: Catalog, ks: list[int]) -> dict[str, dict]:
+    """Metrics for each K (as a string key), from an (N, max K) array of ranked item ids."""
+    n_items = len(catalog)
+    targets = np.array([-1 if e.target is None else e.target for e in examples])
+    in_u = targets >= 0
+    weights = catalog.genre_weights()
+    history_counts = np.bincount(np.concatenate([np.asarray(e.history) for e in examples]), minlength=n_items)
+    gh = M.genre_distribution(history_counts, weights)
+    labels = sorted({g for it in catalog.items for g in it.genres})
+    genre_sets = np.zeros((n_items, max(len(labels), 1)), dtype=bool)
+    col = {g: j for j, g in enumerate(labels)}
+    for it in catalog.items:
+        genre_sets[it.id, [col[g] for g in it.genres]] = True
+    positions = M.hit_positions(topk, targets)
+    popularity = catalog.popularity
+    out = {}
+    for k in ks:
+        lists = topk[in_u, :k]
+        counts = M.exposure(lists, n_items)
+        gp = M.genre_distribution(counts, weights)
+        out[str(k)] = {
+            "HR": M.hit_ratio(positions, k),
+            "NDCG": M.ndcg(positions, k),
+            "DivRatio": M.div_ratio(lists),
+            "ORRatio": M.or_ratio(lists, n_items),
+            "MGU": M.mgu(gp, gh),
+            "DGU": M.dgu(gp, gh),
+            "distinct_items": int((counts > 0).sum()),
+            "Coverage": M.coverage(lists, n_items),
+            "Gini": M.gini(counts),
+            "Novelty": M.novelty(lists, popularity),
+            "ILD": M.intra_list_diversity(lists, genre_sets),
+        }
+    return out
+
+
+def evaluate_predictions(examples: list[Example], catalog: Catalog, topk: list, ks: list[int],
+                         path=None, id_map=None) -> dict[str, dict]:  # fmt: skip
+    ks = sorted(set(ks))
+    if not ks or ks[0] < 1:
+        raise DataError(f"K must be a positive integer, got {ks}")
+    arr = check_topk(topk, len(examples), len(catalog), ks[-1], path, id_map)
+    return evaluate_topk(arr, examples, catalog, ks)
+
+
+def format_table(results: dict[str, dict], title: str | None = None) -> str:
+    """A markdown table: one row per K."""
+    cols = [*PAPER_METRICS, *EXTRA_METRICS]
+    lines = [f"### {title}", ""] if title else []
+    lines += ["| K | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for k, m in results.items():
+        cells = ["-" if m.get(c) is None else f"{m[c]:.4f}" for c in cols]
+        lines.append(f"| {k} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def save_results(path: str | Path, results: dict[str, dict]) -> Path:
+    return write_json(path, results)
+
+
+def load_results(path: str | Path) -> dict:
+    return read_json(path)
+
+
+def evaluate_sprec_files(test: str | Path, catalog_dir: str | Path, predictions: str | Path,
+                         ks: list[int]) -> dict[str, dict]:  # fmt: skip
+    """Evaluate SPRec-format inputs directly: prompt JSON test rows, SPRec's catalog folder, and a JSON list
+    of ranked SPRec item ids per row (as the official code produces), with the same metric code path."""
+    from sprec.data.sprec_json import read_sprec_catalog, read_sprec_examples
+
+    catalog, _ = read_sprec_catalog(catalog_dir)
+    examples, _, _ = read_sprec_examples(test, catalog, keep_unknown_target=True, strict=True)
+    preds = load_predictions(predictions)
+
+    def to_catalog_id(i):
+        return catalog.id_of_source(str(i)) if isinstance(i, int) and not isinstance(i, bool) else None
+
+    return evaluate_predictions(examples, catalog, preds.topk, ks, predictions, to_catalog_id)

@@ -1,0 +1,89 @@
+"""One experiment from one config, top to bottom: prepare -> baselines -> evaluate -> report.
+
+Each stage writes its output into the run folder and is skipped when that output is already there, so a
+killed run resumes where it stopped. The run's config, package versions, seed and wall times are recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+import time
+from importlib import metadata
+from pathlib import Path
+
+from sprec.baselines.popularity import recommend_popular
+from sprec.config import RunConfig
+from sprec.data.dataset import Dataset
+from sprec.data.readers import prepare_dataset
+from sprec.errors import ConfigError
+from sprec.evaluate import evaluate_predictions, load_predictions, load_results, save_predictions, save_results
+from sprec.io import read_json, write_json
+from sprec.report import write_tables
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("sprec", "numpy", "torch", "transformers", "trl", "peft"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
+    info = run_dir / "run.json"
+    if info.exists() and read_json(info).get("config") != cfg_dict:
+        raise ConfigError(f"{run_dir} holds a run with another config; choose a new run_dir or delete it")
+
+
+def stage_prepare(cfg: RunConfig, run_dir: Path) -> Dataset:
+    data_dir = run_dir / "data"
+    if not (data_dir / "meta.json").exists():
+        prepare_dataset(cfg.data, data_dir)
+    return Dataset.load(data_dir)
+
+
+def stage_predict(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
+    if path.exists():
+        return
+    k = max(cfg.eval.ks)
+    test = ds.splits["test"]
+    if method == "popularity":
+        topk = recommend_popular(ds.catalog, test, k, cfg.eval.exclude_history)
+    save_predictions(path, topk, method=method, dataset=ds.name, split="test", exclude_history=cfg.eval.exclude_history)
+
+
+def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, out: Path) -> dict:
+    if not out.exists():
+        preds = load_predictions(pred_path)
+        save_results(out, evaluate_predictions(ds.splits["test"], ds.catalog, preds.topk, cfg.eval.ks, pred_path))
+    return load_results(out)
+
+
+def run(cfg: RunConfig) -> dict[str, dict]:
+    run_dir = Path(cfg.run_dir)
+    cfg_dict = json.loads(json.dumps(dataclasses.asdict(cfg)))
+    _check_same_config(run_dir, cfg_dict)
+    timings: dict[str, float] = {}
+    info = {"config": cfg_dict, "versions": versions(), "seed": cfg.seed, "wall_seconds": timings}
+    write_json(run_dir / "run.json", info)
+
+    t = time.time()
+    ds = stage_prepare(cfg, run_dir)
+    timings["prepare"] = round(time.time() - t, 2)
+    results = {}
+    for method in cfg.methods:
+        t = time.time()
+        pred = run_dir / "predictions" / f"{method}.json"
+        stage_predict(method, ds, cfg, pred)
+        results[method] = stage_evaluate(ds, cfg, pred, run_dir / "metrics" / f"{method}.json")
+        timings[method] = round(time.time() - t, 2)
+    mode = "history items excluded" if cfg.eval.exclude_history else "history items allowed (as the paper's code)"
+    preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {mode}\n\n"
+    table = write_tables(run_dir, results, preamble)
+    write_json(run_dir / "run.json", info)
+    print(preamble + table)
+    return results
