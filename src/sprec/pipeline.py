@@ -6,6 +6,7 @@ killed run resumes where it stopped. The run's config, package versions, seed an
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import platform
@@ -26,10 +27,8 @@ from sprec.report import write_tables
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for pkg in ("sprec", "numpy", "torch", "transformers", "trl", "peft"):
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):
             out[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 

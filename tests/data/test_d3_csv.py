@@ -1,0 +1,47 @@
+"""D3 / BIGRec CSV layout on the hand-made fixture in tests/fixtures/d3."""
+
+import shutil
+
+import pytest
+
+from sprec.config import DataConfig, from_dict
+from sprec.data.d3_csv import read_d3
+from sprec.data.readers import prepare_dataset
+from sprec.errors import DataError
+from tests.conftest import FIXTURES
+
+D3 = FIXTURES / "d3"
+PATHS = {s: str(D3 / f"{s}.csv") for s in ("train", "valid", "test")} | {"items": str(D3 / "items.txt"),
+                                                                          "genres": str(D3 / "name2genre.json")}
+
+
+def test_reads_fixture_with_duplicate_titles():
+    data = read_d3(PATHS, ["fiction", "romance"])
+    assert len(data.catalog) == 6 and data.drops["duplicate_title_merged"] == 1
+    assert data.catalog.title(0) == 'A Child Called "It" (Dave Pelzer #1)'
+    u3 = data.splits["train"][3]
+    assert u3.history == (4, 0) and u3.user_id == "u3"  # item id 6 is an alias of "Station Eleven" (4)
+    assert [len(v) for v in data.splits.values()] == [4, 1, 2]
+
+
+def test_prepare_d3(tmp_path):
+    cfg = from_dict(DataConfig, {"name": "d3", "source": "d3-csv", "paths": PATHS, "genre_groups": ["fiction"]})
+    ds = prepare_dataset(cfg, tmp_path / "out")
+    assert ds.meta["stats"]["examples_per_split"] == {"train": 4, "valid": 1, "test": 2}
+    assert ds.catalog.popularity.tolist() == [0, 1, 0, 1, 1, 1]
+
+
+def test_unknown_item_and_bad_list(tmp_path):
+    for name in ("valid.csv", "test.csv", "items.txt"):
+        shutil.copy(D3 / name, tmp_path / name)
+    paths = {**PATHS, "train": str(tmp_path / "train.csv"), "genres": None}
+    header = "user_id,history_item_id,item_id,history_item_title,item_title,history_timestamp,timestamp\n"
+    (tmp_path / "train.csv").write_text(header + 'u1,"[0, 1]",3,,,,5\nu1,"[0, 99]",3,,,,6\n')
+    with pytest.raises(DataError, match=r"train.csv, row 3: item id\(s\) \[99\] not in the item info file"):
+        read_d3(paths)
+    (tmp_path / "train.csv").write_text(header + 'u1,"[0, 1",3,,,,5\n')
+    with pytest.raises(DataError, match=r"train.csv, row 2: column history_item_id is not a Python list"):
+        read_d3(paths)
+    (tmp_path / "train.csv").write_text("user_id,item_id\nu1,3\n")
+    with pytest.raises(DataError, match=r"missing column\(s\) \['history_item_id'\]"):
+        read_d3(paths)
