@@ -98,6 +98,7 @@ def load_yaml(path: str | Path) -> dict:
 
 def resolve_paths(cfg: DataConfig, base: Path) -> DataConfig:
     """Relative paths in a config file are relative to that file."""
+
     def fix(p: str) -> str:
         return p if p.startswith(("bundled:", "grouplens:")) or Path(p).is_absolute() else str((base / p).resolve())
 

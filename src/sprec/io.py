@@ -46,8 +46,7 @@ def read_text(path: str | Path, encoding: str = "utf-8") -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         raise DataError(
-            f"not valid {encoding} text (byte {e.start}: {data[e.start:e.start + 1]!r}); "
-            "check the file's encoding",
+            f"not valid {encoding} text (byte {e.start}: {data[e.start : e.start + 1]!r}); check the file's encoding",
             path,
             line,
         ) from None

@@ -11,8 +11,10 @@ from sprec.errors import DataError
 from tests.conftest import FIXTURES
 
 D3 = FIXTURES / "d3"
-PATHS = {s: str(D3 / f"{s}.csv") for s in ("train", "valid", "test")} | {"items": str(D3 / "items.txt"),
-                                                                          "genres": str(D3 / "name2genre.json")}
+PATHS = {s: str(D3 / f"{s}.csv") for s in ("train", "valid", "test")} | {
+    "items": str(D3 / "items.txt"),
+    "genres": str(D3 / "name2genre.json"),
+}
 
 
 def test_reads_fixture_with_duplicate_titles():

@@ -34,7 +34,9 @@ def test_ml_dat_reader_with_real_movies(shared, tmp_path):
 
 
 def test_prepare_ml100k_stats(shared, tmp_path):
-    cfg = from_dict(DataConfig, {"name": "ml", "source": "movielens", "path": str(shared / "data/movielens/raw/ml-100k")})
+    cfg = from_dict(
+        DataConfig, {"name": "ml", "source": "movielens", "path": str(shared / "data/movielens/raw/ml-100k")}
+    )
     ds = prepare_dataset(cfg, tmp_path)
     st = ds.meta["stats"]
     assert st["users"] == 943

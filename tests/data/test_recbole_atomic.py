@@ -15,7 +15,7 @@ def test_bundled_ml100k():
 
 
 def test_multi_word_genres_rejoin_with_vocab():
-    tokens = "Film Noir Drama Science Fiction".split()
+    tokens = ["Film", "Noir", "Drama", "Science", "Fiction"]
     assert split_genres(tokens, None) == ("Film", "Noir", "Drama", "Science", "Fiction")
     assert split_genres(tokens, ["Film Noir", "Science Fiction", "Drama"]) == ("Film Noir", "Drama", "Science Fiction")
 

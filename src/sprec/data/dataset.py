@@ -185,7 +185,5 @@ def _load_examples(path: Path, catalog: Catalog) -> list[Example]:
         for i in [*history, *([] if target is None else [target])]:
             if not isinstance(i, int) or not 0 <= i < n:
                 raise DataError(f"item id {i!r} is not in the catalog (0..{n - 1})", path, lineno)
-        rows.append(
-            Example(tuple(history), target, row.get("user_id"), row.get("timestamp"), row.get("target_text"))
-        )
+        rows.append(Example(tuple(history), target, row.get("user_id"), row.get("timestamp"), row.get("target_text")))
     return rows

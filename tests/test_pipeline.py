@@ -1,0 +1,35 @@
+"""`sprec run`: the quickstart config end to end, resume, and the recorded run information."""
+
+import json
+
+import pytest
+
+from sprec.config import load_run_config
+from sprec.errors import ConfigError
+from sprec.pipeline import run
+from tests.conftest import ROOT
+
+
+def test_quickstart_runs_and_resumes(tmp_path):
+    cfg = load_run_config(ROOT / "configs/quickstart.yaml")
+    cfg.run_dir = str(tmp_path / "run")
+    first = run(cfg)
+    assert first["popularity"]["1"]["ORRatio"] == 1.0
+    for name in ("results.md", "results.csv", "results.json", "run.json", "data/meta.json"):
+        assert (tmp_path / "run" / name).exists(), name
+    info = json.loads((tmp_path / "run/run.json").read_text())
+    assert info["seed"] == 0 and "numpy" in info["versions"] and "prepare" in info["wall_seconds"]
+    # a killed run resumes: remove the metrics of the last stage only, rerun, same numbers
+    (tmp_path / "run/metrics/popularity.json").unlink()
+    mtime = (tmp_path / "run/data/test.jsonl").stat().st_mtime_ns
+    assert run(cfg) == first
+    assert (tmp_path / "run/data/test.jsonl").stat().st_mtime_ns == mtime  # prepare was not redone
+
+
+def test_other_config_in_same_run_dir_is_refused(tmp_path):
+    cfg = load_run_config(ROOT / "configs/quickstart.yaml")
+    cfg.run_dir = str(tmp_path / "run")
+    run(cfg)
+    cfg.eval.exclude_history = True
+    with pytest.raises(ConfigError, match="holds a run with another config"):
+        run(cfg)
