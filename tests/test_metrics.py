@@ -24,7 +24,7 @@ def test_hit_positions_and_accuracy_divide_by_all_rows():
 
 def test_list_metrics_over_rows_with_known_targets():
     lists = TOPK[TARGETS >= 0]  # rows 1 and 3: items 0, 1, 0, 3
-    assert M.div_ratio(lists) == pytest.approx(3 / 4)
+    assert M.div_ratio(lists, 4) == pytest.approx(3 / 4)
     assert M.or_ratio(lists, 4) == pytest.approx(4 / 4)  # top 3 counts: 2 + 1 + 1
     assert M.coverage(lists, 4) == pytest.approx(3 / 4)
     # exposure [2, 1, 0, 1]: sorted [0, 1, 1, 2], Gini = sum((2i-n-1) x_i) / (n sum x) = (-3*0 -1 +1 +3*2) / 16

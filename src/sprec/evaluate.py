@@ -3,6 +3,7 @@ Gini of exposure, novelty and intra-list diversity."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,35 +63,28 @@ def check_topk(topk: list, n_rows: int, n_items: int, k: int, path, id_map=None)
 def evaluate_topk(topk: np.ndarray, examples: list[Example], catalog: Catalog, ks: list[int]) -> dict[str, dict]:
     """Metrics for each K (as a string key), from an (N, max K) array of ranked item ids."""
     n_items = len(catalog)
-    targets = np.array([-1 if e.target is None else e.target for e in examples])
-    in_u = targets >= 0
-    weights = catalog.genre_weights()
-    history_counts = np.bincount(np.concatenate([np.asarray(e.history) for e in examples]), minlength=n_items)
-    gh = M.genre_distribution(history_counts, weights)
-    labels = sorted({g for it in catalog.items for g in it.genres})
-    genre_sets = np.zeros((n_items, max(len(labels), 1)), dtype=bool)
-    col = {g: j for j, g in enumerate(labels)}
-    for it in catalog.items:
-        genre_sets[it.id, [col[g] for g in it.genres]] = True
+    targets = np.fromiter((-1 if e.target is None else e.target for e in examples), np.int64, len(examples))
+    history = np.fromiter(itertools.chain.from_iterable(e.history for e in examples), np.int64)
+    gh = M.genre_distribution(np.bincount(history, minlength=n_items), catalog.genre_weights)
     positions = M.hit_positions(topk, targets)
-    popularity = catalog.popularity
+    in_u = targets >= 0
     out = {}
     for k in ks:
         lists = topk[in_u, :k]
         counts = M.exposure(lists, n_items)
-        gp = M.genre_distribution(counts, weights)
+        gp = M.genre_distribution(counts, catalog.genre_weights)
         out[str(k)] = {
             "HR": M.hit_ratio(positions, k),
             "NDCG": M.ndcg(positions, k),
-            "DivRatio": M.div_ratio(lists),
+            "DivRatio": M.div_ratio(lists, n_items),
             "ORRatio": M.or_ratio(lists, n_items),
             "MGU": M.mgu(gp, gh),
             "DGU": M.dgu(gp, gh),
-            "distinct_items": int((counts > 0).sum()),
+            "distinct_items": int(np.count_nonzero(counts)),
             "Coverage": M.coverage(lists, n_items),
             "Gini": M.gini(counts),
-            "Novelty": M.novelty(lists, popularity),
-            "ILD": M.intra_list_diversity(lists, genre_sets),
+            "Novelty": M.novelty(lists, catalog.popularity),
+            "ILD": M.intra_list_diversity(lists, catalog.genre_sets),
         }
     return out
 

@@ -32,9 +32,9 @@ def exposure(lists: np.ndarray, n_items: int) -> np.ndarray:
     return np.bincount(lists.ravel(), minlength=n_items)
 
 
-def div_ratio(lists: np.ndarray) -> float:
+def div_ratio(lists: np.ndarray, n_items: int) -> float:
     """DivRatio@K = #distinct items over all lists / (K |U|)."""
-    return float(len(np.unique(lists)) / lists.size)
+    return float(np.count_nonzero(exposure(lists, n_items)) / lists.size)
 
 
 def or_ratio(lists: np.ndarray, n_items: int) -> float:
@@ -62,7 +62,7 @@ def dgu(gp: np.ndarray, gh: np.ndarray) -> float:
 
 def coverage(lists: np.ndarray, n_items: int) -> float:
     """Share of the catalog recommended at least once."""
-    return float(len(np.unique(lists)) / n_items)
+    return float(np.count_nonzero(exposure(lists, n_items)) / n_items)
 
 
 def gini(counts: np.ndarray) -> float:
@@ -88,7 +88,7 @@ def intra_list_diversity(lists: np.ndarray, genre_sets: np.ndarray) -> float | N
     if k < 2:
         return None
     g = genre_sets[lists].astype(np.float32)  # (U, K, n_genres)
-    inter = np.einsum("ukg,ulg->ukl", g, g)
+    inter = g @ g.transpose(0, 2, 1)  # (U, K, K) shared genres
     size = g.sum(axis=2)
     union = size[:, :, None] + size[:, None, :] - inter
     dist = np.where(union > 0, 1.0 - inter / np.maximum(union, 1), 0.0)

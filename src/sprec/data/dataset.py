@@ -10,6 +10,7 @@ A prepared dataset on disk (see README "Prepared dataset layout"):
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -91,10 +92,7 @@ class Catalog:
                         self._by_source[sid] = item.id
         return self._by_source.get(str(source_id))
 
-    @property
-    def popularity(self) -> np.ndarray:
-        return np.array([it.popularity for it in self.items], dtype=np.int64)
-
+    @functools.cached_property
     def genre_weights(self) -> np.ndarray:
         """(n_items, n_groups): item i adds 1/|S| to each group of S = genres(i) ∩ groups (METRICS.md)."""
         col = {g: j for j, g in enumerate(self.genre_groups)}
@@ -104,6 +102,19 @@ class Catalog:
             for j in s:
                 w[item.id, j] = 1.0 / len(s)
         return w
+
+    @functools.cached_property
+    def genre_sets(self) -> np.ndarray:
+        """(n_items, n_labels) 0/1: every genre label of each item (not only the groups), for ILD."""
+        labels = {g: j for j, g in enumerate(sorted({g for it in self.items for g in it.genres}))}
+        sets = np.zeros((len(self.items), max(len(labels), 1)), dtype=bool)
+        for item in self.items:
+            sets[item.id, [labels[g] for g in item.genres]] = True
+        return sets
+
+    @functools.cached_property
+    def popularity(self) -> np.ndarray:
+        return np.array([it.popularity for it in self.items], dtype=np.int64)
 
     def with_popularity(self, counts: np.ndarray) -> Catalog:
         items = [Item(**{**asdict(it), "popularity": int(c)}) for it, c in zip(self.items, counts, strict=True)]
