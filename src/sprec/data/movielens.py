@@ -58,11 +58,15 @@ def read_ml100k(path: Path) -> RawLog:
             raise DataError(f"genre flags must be 0/1, found {flags}", item_file, row)
         items.append(RawItem(f[0], f[1].strip(), tuple(g for g, x in zip(genres, flags, strict=True) if x == "1")))
     log = RawLog("movielens-100k", items, item_noun="movie", genre_groups=MOVIELENS_GENRE_GROUPS)
-    data_file = path / "u.data"
-    for row, line in enumerate(read_text(data_file).splitlines(), 1):
+    return _read_ratings(log, path / "u.data", "\t")
+
+
+def _read_ratings(log: RawLog, path: Path, sep: str) -> RawLog:
+    """`user sep item sep rating sep timestamp` lines (u.data, ratings.dat)."""
+    for row, line in enumerate(read_text(path).splitlines(), 1):
         if line.strip():
-            u, i, r, t = fields(line, "\t", 4, data_file, row)[:4]
-            log.add(u, i, int(number(t, data_file, row, "timestamp")), number(r, data_file, row, "rating"))
+            u, i, r, t = fields(line, sep, 4, path, row)[:4]
+            log.add(u, i, int(number(t, path, row, "timestamp")), number(r, path, row, "rating"))
     return log
 
 
@@ -82,12 +86,7 @@ def read_ml_dat(path: Path) -> RawLog:
         if line.strip():
             mid, title, genres = fields(line, "::", 3, movies, row)[:3]
             log.items.append(RawItem(mid, title.strip(), _split_genres(genres)))
-    ratings = path / "ratings.dat"
-    for row, line in enumerate(read_text(ratings).splitlines(), 1):
-        if line.strip():
-            u, i, r, t = fields(line, "::", 4, ratings, row)[:4]
-            log.add(u, i, int(number(t, ratings, row, "timestamp")), number(r, ratings, row, "rating"))
-    return log
+    return _read_ratings(log, path / "ratings.dat", "::")
 
 
 def _split_genres(field: str) -> tuple[str, ...]:
