@@ -45,3 +45,16 @@ def test_short_row(tmp_path):
                "item_id:token\ttitle:token_seq\n1\tA\n")  # fmt: skip
     with pytest.raises(DataError, match=r"toy.inter, row 2: expected 3"):
         read_recbole(d)
+
+
+def test_recbole_and_raw_ml100k_prepare_to_the_same_dataset(shared):
+    from sprec.config import DataConfig, from_dict
+    from sprec.data.readers import prepare_dataset
+
+    def prep(source, path):
+        return prepare_dataset(from_dict(DataConfig, {"name": "ml", "source": source, "path": str(path)}))
+
+    a = prep("recbole", bundled_recbole_dataset("ml-100k"))
+    b = prep("movielens", shared / "data/movielens/raw/ml-100k")
+    assert a.splits["test"] == b.splits["test"] and a.meta["stats"] == b.meta["stats"]
+    assert sum(x.title == y.title for x, y in zip(a.catalog.items, b.catalog.items, strict=True)) > 1300
