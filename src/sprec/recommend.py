@@ -1,0 +1,120 @@
+"""Recommending with an LLM: batched generation (left padding, greedy / sampling / beams, stop at EOS),
+then grounding to catalog items, by embedding neighbours (paper) or by a decoding trie (every output is
+an item; with K beams a true generative top-K list)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+from transformers import LogitsProcessorList
+
+from sprec.config import RecommendSettings
+from sprec.data.dataset import Example
+from sprec.decoding import CatalogTrie, TrieLogitsProcessor
+from sprec.errors import DataError
+from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
+from sprec.prompts import Prompter
+
+
+@dataclass
+class Recommendations:
+    topk: list[list[int]]  # per row, item ids best first
+    generations: list[list[str]]  # per row, the raw generated text(s)
+    stats: Counter = field(default_factory=Counter)
+
+
+def _pad_left(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
+    width = max(len(p) for p in batch)
+    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(batch), width), dtype=torch.long)
+    for r, p in enumerate(batch):
+        ids[r, width - len(p) :] = torch.tensor(p)
+        mask[r, width - len(p) :] = 1
+    return ids, mask
+
+
+@torch.no_grad()
+def generate(model, tokenizer, prompts: list[list[int]], *, batch_size: int, max_new_tokens: int, num_beams: int = 1,
+             num_return: int = 1, do_sample: bool = False, temperature: float = 1.0, seed: int = 0,
+             trie: CatalogTrie | None = None, excluded: list[list[int]] | None = None,
+             desc: str = "generate") -> list[list[list[int]]]:  # fmt: skip
+    """Generated token ids (after the prompt, up to EOS) per prompt, `num_return` sequences each. Prompts are
+    batched longest first so that a batch pads little; results come back in the input order."""
+    model.eval()
+    eos, pad = tokenizer.eos_token_id, tokenizer.pad_token_id
+    order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+    out: list[list[list[int]]] = [[] for _ in prompts]
+    torch.manual_seed(seed)
+    for start in tqdm(range(0, len(order), batch_size), desc=desc, unit="batch", leave=False):
+        idx = order[start : start + batch_size]
+        ids, mask = _pad_left([prompts[i] for i in idx], pad)
+        processors = LogitsProcessorList()
+        if trie is not None:
+            ex = [excluded[i] for i in idx] if excluded else None
+            processors.append(TrieLogitsProcessor(trie, ids.shape[1], ex, eos, rows_per_prompt=num_beams))
+        seqs = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, num_beams=num_beams,
+                              num_return_sequences=num_return, do_sample=do_sample, temperature=temperature if do_sample
+                              else None, top_p=None, top_k=None, eos_token_id=eos, pad_token_id=pad,
+                              logits_processor=processors)  # fmt: skip
+        gen = seqs[:, ids.shape[1] :].tolist()
+        for j, i in enumerate(idx):
+            for row in gen[j * num_return : (j + 1) * num_return]:
+                out[i].append(row[: row.index(eos) + 1] if eos in row else row)
+    return out
+
+
+def recommend(model, tokenizer, prompter: Prompter, examples: list[Example], s: RecommendSettings,
+              cache_dir: str | Path | None = None) -> Recommendations:  # fmt: skip
+    """Top-K item lists for `examples` (see RecommendSettings for the modes)."""
+    catalog = prompter.catalog
+    if s.k > len(catalog):
+        raise DataError(f"K = {s.k} is larger than the catalog ({len(catalog)} items)")
+    prompts = [prompter.prompt_ids(e.history) for e in examples]
+    excluded = [list(e.history) for e in examples] if s.exclude_history else None
+    stats: Counter = Counter()
+    if s.grounding == "trie":
+        trie = CatalogTrie(prompter.all_answer_ids())
+        beams = s.num_beams or s.k
+        gens = generate(model, tokenizer, prompts, batch_size=max(1, s.batch_size // beams), num_beams=beams,
+                        num_return=min(beams, s.k), max_new_tokens=trie.depth, trie=trie, excluded=excluded,
+                        seed=s.seed, desc=f"trie decoding ({beams} beams)")  # fmt: skip
+        items = [[trie.item_of(g, tokenizer.eos_token_id) for g in row] for row in gens]
+        stats["generations_outside_catalog"] = sum(i is None for row in items for i in row)
+        texts = [[tokenizer.decode(g, skip_special_tokens=True) for g in row] for row in gens]
+        if beams >= s.k:
+            return Recommendations([list(dict.fromkeys(r)) for r in items], texts, stats)
+        # greedy trie (beams < k): the generated item first, then its embedding neighbours
+        firsts = [catalog.title(r[0]) for r in items]
+        topk = _embedding_topk(firsts, prompter, s, excluded, cache_dir)
+        return Recommendations(topk, texts, stats)
+    gens = generate(model, tokenizer, prompts, batch_size=s.batch_size, max_new_tokens=s.max_new_tokens,
+                    do_sample=s.do_sample, temperature=s.temperature, seed=s.seed, desc="generate")  # fmt: skip
+    texts = [[tokenizer.decode(g, skip_special_tokens=True) for g in row] for row in gens]
+    titles = [extract_title(row[0]) for row in texts]
+    stats["exact_catalog_titles"] = sum(catalog.id_of(t) is not None for t in titles)
+    stats["generations_reaching_eos"] = sum(tokenizer.eos_token_id in row[0] for row in gens)
+    return Recommendations(_embedding_topk(titles, prompter, s, excluded, cache_dir), texts, stats)
+
+
+def _embedding_topk(titles: list[str], prompter: Prompter, s: RecommendSettings, excluded, cache_dir):
+    """Paper grounding: the K catalog titles nearest (L2) to each generated title."""
+    catalog = prompter.catalog
+    embedder = TitleEmbedder(s.embedder)
+    items = embedder.catalog([it.title for it in catalog.items], cache_dir)
+    dist = l2_distances(embedder.encode(titles), items)
+    return nearest_items(dist, s.k, exclude=excluded).tolist()
+
+
+def titles_to_history(titles: list[str], prompter: Prompter) -> list[int]:
+    """Item ids of user-given titles; an unknown title is an error listing close matches."""
+    ids = []
+    for t in titles:
+        i = prompter.catalog.id_of(t)
+        if i is None:
+            raise DataError(f"{t!r} is not in the catalog; close matches: {prompter.catalog.close_matches(t)}")
+        ids.append(i)
+    return ids

@@ -1,0 +1,1 @@
+"""Training stages: SFT (this issue), DPO / S-DPO and the SPRec self-play loop (next ones)."""

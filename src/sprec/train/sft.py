@@ -1,0 +1,115 @@
+"""Supervised fine-tuning on (history -> true next item) with TRL's SFTTrainer: LoRA, completion-only loss
+(the prompt is not trained on), EOS after the answer (SPREC.md section 4, fault 2), validation loss and
+checkpoints on a schedule, resumable."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sprec.config import ModelConfig, SFTSettings
+from sprec.data.dataset import Dataset, Example
+from sprec.errors import DataError
+from sprec.io import write_json
+from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
+from sprec.prompts import Prompter
+
+DONE = "sft_done.json"
+
+
+def training_subset(rows: list[Example], n: int | None, seed: int) -> list[Example]:
+    """The first n of a seeded permutation of the rows whose target is in the catalog."""
+    rows = [e for e in rows if e.target is not None]
+    if n is None or n >= len(rows):
+        return rows
+    return [rows[i] for i in np.random.default_rng(seed).permutation(len(rows))[:n]]
+
+
+def tokenized(prompter: Prompter, rows: list[Example]):
+    """A pre-tokenized dataset: TRL builds labels from completion_mask (loss on the answer only)."""
+    from datasets import Dataset as HFDataset
+
+    records = {"input_ids": [], "completion_mask": []}
+    for e in rows:
+        p, a = prompter.encode(e)
+        records["input_ids"].append(p + a)
+        records["completion_mask"].append([0] * len(p) + [1] * len(a))
+    return HFDataset.from_dict(records)
+
+
+def trl_config(s: SFTSettings, out: Path, has_eval: bool):
+    from trl import SFTConfig
+
+    return SFTConfig(
+        output_dir=str(out / "checkpoints"),
+        per_device_train_batch_size=s.batch_size,
+        per_device_eval_batch_size=s.batch_size,
+        gradient_accumulation_steps=s.grad_accum,
+        num_train_epochs=s.epochs,
+        learning_rate=s.learning_rate,
+        warmup_steps=s.warmup_ratio,  # a float in [0, 1) is a share of the steps (transformers 5)
+        lr_scheduler_type="cosine",
+        completion_only_loss=True,
+        gradient_checkpointing=False,  # TRL defaults to True: only costs time at this size (CPU_NOTES.md)
+        bf16=s.bf16,  # TRL defaults to True
+        eval_strategy="steps" if has_eval else "no",
+        eval_steps=s.eval_every,
+        save_strategy="steps",
+        save_steps=s.save_every,
+        save_total_limit=2,
+        logging_steps=max(1, min(10, s.eval_every)),
+        report_to=["tensorboard"] if s.tensorboard else "none",
+        seed=s.seed,
+        data_seed=s.seed,
+        max_length=None,  # prompts are already fitted to model.max_prompt_tokens
+        dataloader_num_workers=0,
+    )
+
+
+def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir: str | Path,
+              init_adapter: str | Path | None = None) -> Path:  # fmt: skip
+    """Train (or resume) an SFT adapter in `out_dir`; returns the adapter folder `out_dir/adapter`."""
+    from trl import SFTTrainer
+
+    out = Path(out_dir)
+    if (out / DONE).exists():
+        return out / "adapter"
+    model, tok = load_model(model_cfg)
+    model = (
+        load_adapter(model, init_adapter, model_cfg, trainable=True)
+        if init_adapter
+        else add_lora(model, model_cfg.lora)
+    )
+    prompter = Prompter(tok, dataset.catalog, dataset.item_noun, model_cfg.system_prompt, model_cfg.max_prompt_tokens)
+    rows = training_subset(dataset.splits["train"], s.examples, s.seed)
+    if not rows:
+        raise DataError("no training example with a target in the catalog", dataset.name)
+    valid = training_subset(dataset.splits.get("valid", []), s.eval_examples, s.seed) if s.eval_examples else []
+    trainer = SFTTrainer(model=model, args=trl_config(s, out, bool(valid)), train_dataset=tokenized(prompter, rows),
+                         eval_dataset=tokenized(prompter, valid) if valid else None, processing_class=tok)  # fmt: skip
+    checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    start = time.time()
+    result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
+    seconds = time.time() - start
+    save_adapter(trainer.model, out / "adapter", model_cfg)
+    history = trainer.state.log_history
+    write_json(out / "log_history.json", history)
+    summary = {
+        "examples": len(rows),
+        "epochs": s.epochs,
+        "train_loss": result.training_loss,
+        "eval_loss": [h["eval_loss"] for h in history if "eval_loss" in h],
+        "seconds": round(seconds, 1),
+        "seconds_per_example": round(seconds / (len(rows) * s.epochs), 3),
+        "resumed_from": str(checkpoints[-1]) if checkpoints else None,
+        "prompt_stats": dict(prompter.stats),
+    }
+    write_json(out / DONE, summary)
+    return out / "adapter"
+
+
+def sft_summary(out_dir: str | Path) -> dict:
+    return json.loads((Path(out_dir) / DONE).read_text())
