@@ -65,6 +65,55 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
     print(format_table(results, title=str(a.predictions)))
 
 
+def cmd_train_sft(a: argparse.Namespace) -> None:
+    from sprec.config import ModelConfig, SFTSettings, load_run_config
+    from sprec.data.dataset import Dataset
+    from sprec.train.sft import sft_summary, train_sft
+
+    model, sft = (ModelConfig(), SFTSettings())
+    if a.config:
+        run_cfg = load_run_config(a.config)
+        model, sft = run_cfg.model, run_cfg.sft
+    for field, value in (("examples", a.examples), ("epochs", a.epochs), ("learning_rate", a.learning_rate),
+                         ("batch_size", a.batch_size), ("seed", a.seed)):  # fmt: skip
+        if value is not None:
+            setattr(sft, field, value)
+    if a.model:
+        model.name = a.model
+    train_sft(Dataset.load(a.data), model, sft, a.out)
+    print(json.dumps(sft_summary(a.out), indent=2))
+
+
+def cmd_recommend(a: argparse.Namespace) -> None:
+    from sprec.config import RecommendSettings
+    from sprec.data.dataset import Dataset, Example
+    from sprec.evaluate import save_predictions
+    from sprec.llm.model import load_model
+    from sprec.prompts import Prompter
+    from sprec.recommend import recommend, titles_to_history
+    from sprec.train.sft import trained_model_info
+
+    model_cfg, adapter, data_dir = trained_model_info(a.model)
+    ds = Dataset.load(a.data or data_dir)
+    model, tok = load_model(model_cfg, adapter)
+    prompter = Prompter(tok, ds.catalog, ds.item_noun, model_cfg.system_prompt, model_cfg.max_prompt_tokens)
+    s = RecommendSettings(grounding=a.grounding, k=a.k, num_beams=a.beams, exclude_history=a.exclude_history,
+                          batch_size=a.batch_size)  # fmt: skip
+    if a.history:
+        rows = [Example(tuple(titles_to_history(a.history, prompter)), None)]
+        rec = recommend(model, tok, prompter, rows, s, cache_dir=ds.path)
+        for rank, item in enumerate(rec.topk[0], 1):
+            print(f"{rank:2d}. {ds.catalog.title(item)}")
+        return
+    if not a.out:
+        raise SprecError("give --out P.json (recommend for a split) or --history TITLE ... (one new user)")
+    rows = ds.splits[a.split][: a.limit]
+    rec = recommend(model, tok, prompter, rows, s, cache_dir=ds.path)
+    save_predictions(a.out, rec.topk, method=str(a.model), dataset=ds.name, split=a.split, grounding=a.grounding,
+                     exclude_history=a.exclude_history, stats=dict(rec.stats), generations=rec.generations)  # fmt: skip
+    print(f"wrote {len(rows)} top-{a.k} lists -> {a.out} ({dict(rec.stats)})")
+
+
 def cmd_run(a: argparse.Namespace) -> None:
     from sprec.config import load_run_config
     from sprec.pipeline import run
@@ -83,6 +132,34 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("config", help="experiment config, e.g. configs/quickstart.yaml")
     r.add_argument("--run-dir", help="override the config's run_dir")
     r.set_defaults(func=cmd_run)
+
+    train = sub.add_parser("train", help="training stages").add_subparsers(dest="train_command", required=True)
+    t = train.add_parser("sft", help="LoRA supervised fine-tuning on history -> next item (TRL, completion-only)")
+    t.add_argument("--data", required=True, help="prepared dataset folder")
+    t.add_argument("--out", required=True, help="run folder: checkpoints, adapter, summary (a rerun resumes)")
+    t.add_argument("--config", help="experiment YAML whose model: and sft: sections to use")
+    t.add_argument("--model", help="Hugging Face causal LM id or path (default: embedded SmolLM2-135M-Instruct)")
+    t.add_argument("--examples", type=int, help="training examples (seeded subset)")
+    t.add_argument("--epochs", type=float)
+    t.add_argument("--learning-rate", type=float)
+    t.add_argument("--batch-size", type=int)
+    t.add_argument("--seed", type=int)
+    t.set_defaults(func=cmd_train_sft)
+
+    rc = sub.add_parser("recommend", help="top-K lists from a trained model, for a split or for one new history")
+    rc.add_argument("--model", required=True, help="a finished `sprec train sft` folder")
+    rc.add_argument("--data", help="prepared dataset folder (default: the one the model was trained on)")
+    rc.add_argument("--split", default="test", choices=["train", "valid", "test"])
+    rc.add_argument("--limit", type=int, help="only the first N rows")
+    rc.add_argument("--history", nargs="+", metavar="TITLE", help="recommend for this history instead (oldest first)")
+    rc.add_argument("--grounding", default="embedding", choices=["embedding", "trie"],
+                    help="embedding: K nearest titles to the generation (paper); trie: constrained")  # fmt: skip
+    rc.add_argument("-k", type=int, default=10, help="list length (default 10)")
+    rc.add_argument("--beams", type=int, default=0, help="trie: beams (default K); 1 = greedy + embedding neighbours")
+    rc.add_argument("--exclude-history", action="store_true", help="never recommend an item of the row's history")
+    rc.add_argument("--batch-size", type=int, default=16)
+    rc.add_argument("--out", help="predictions JSON to write (with the raw generations)")
+    rc.set_defaults(func=cmd_recommend)
 
     data = sub.add_parser("data", help="dataset commands").add_subparsers(dest="data_command", required=True)
     d = data.add_parser("prepare", help="turn raw public data into a prepared dataset folder",

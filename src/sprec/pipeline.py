@@ -45,14 +45,34 @@ def stage_prepare(cfg: RunConfig, run_dir: Path) -> Dataset:
     return Dataset.load(data_dir)
 
 
-def stage_predict(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
+def stage_popularity(ds: Dataset, cfg: RunConfig, path: Path) -> None:
     if path.exists():
         return
-    k = max(cfg.eval.ks)
-    test = ds.splits["test"]
+    topk = recommend_popular(ds.catalog, ds.splits["test"], max(cfg.eval.ks), cfg.eval.exclude_history)
+    meta = {"method": "popularity", "dataset": ds.name, "split": "test", "exclude_history": cfg.eval.exclude_history}
+    save_predictions(path, topk, **meta)
+
+
+def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, timings: dict) -> dict[str, Path]:
+    """Train `method` if it needs training, then write its predictions; returns {row name: predictions file}."""
+    t = time.time()
     if method == "popularity":
-        topk = recommend_popular(ds.catalog, test, k, cfg.eval.exclude_history)
-    save_predictions(path, topk, method=method, dataset=ds.name, split="test", exclude_history=cfg.eval.exclude_history)
+        path = run_dir / "predictions" / "popularity.json"
+        stage_popularity(ds, cfg, path)
+        timings["popularity"] = round(time.time() - t, 2)
+        return {"popularity": path}
+    from sprec.llm_stages import predict_llm, train_method  # torch only when an LLM method runs
+
+    adapter, summary = train_method(method, ds, cfg, run_dir)
+    timings[f"{method}: train"] = summary.get("seconds")
+    out = {}
+    for g in cfg.groundings:
+        t = time.time()
+        name = f"{method} ({g})"
+        out[name] = run_dir / "predictions" / f"{method}-{g}.json"
+        predict_llm(name, adapter, ds, cfg, g, out[name])
+        timings[f"{name}: recommend"] = round(time.time() - t, 2)
+    return out
 
 
 def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, out: Path) -> dict:
@@ -75,11 +95,9 @@ def run(cfg: RunConfig) -> dict[str, dict]:
     timings["prepare"] = round(time.time() - t, 2)
     results = {}
     for method in cfg.methods:
-        t = time.time()
-        pred = run_dir / "predictions" / f"{method}.json"
-        stage_predict(method, ds, cfg, pred)
-        results[method] = stage_evaluate(ds, cfg, pred, run_dir / "metrics" / f"{method}.json")
-        timings[method] = round(time.time() - t, 2)
+        for name, pred in stage_method(method, ds, cfg, run_dir, timings).items():
+            results[name] = stage_evaluate(ds, cfg, pred, run_dir / "metrics" / pred.name)
+        write_json(run_dir / "run.json", info)
     mode = "history items excluded" if cfg.eval.exclude_history else "history items allowed (as the paper's code)"
     preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {mode}\n\n"
     table = write_tables(run_dir, results, preamble)

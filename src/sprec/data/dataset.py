@@ -127,6 +127,7 @@ class Dataset:
     catalog: Catalog
     splits: dict[str, list[Example]]
     meta: dict = field(default_factory=dict)
+    path: Path | None = None  # the folder it was saved to or loaded from
 
     @property
     def item_noun(self) -> str:
@@ -139,6 +140,7 @@ class Dataset:
         write_jsonl(out / "items.jsonl", (_item_row(it) for it in self.catalog.items))
         # meta last: its presence marks a complete dataset folder
         write_json(out / "meta.json", {**self.meta, "name": self.name, "genre_groups": self.catalog.genre_groups})
+        self.path = out.resolve()
         return out
 
     @classmethod
@@ -149,7 +151,7 @@ class Dataset:
         meta = read_json(path / "meta.json")
         catalog = _load_catalog(path / "items.jsonl", meta.get("genre_groups", []))
         splits = {s: _load_examples(path / f"{s}.jsonl", catalog) for s in SPLITS if (path / f"{s}.jsonl").exists()}
-        return cls(meta.get("name", path.name), catalog, splits, meta)
+        return cls(meta.get("name", path.name), catalog, splits, meta, path.resolve())
 
 
 def _item_row(it: Item) -> dict:

@@ -4,6 +4,7 @@ checkpoints on a schedule, resumable."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -18,6 +19,7 @@ from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
 
 DONE = "sft_done.json"
+MODEL_INFO = "model.json"  # what `sprec recommend --model DIR` needs: the model config and the dataset folder
 
 
 def training_subset(rows: list[Example], n: int | None, seed: int) -> list[Example]:
@@ -66,6 +68,7 @@ def trl_config(s: SFTSettings, out: Path, has_eval: bool):
         data_seed=s.seed,
         max_length=None,  # prompts are already fitted to model.max_prompt_tokens
         dataloader_num_workers=0,
+        dataloader_pin_memory=False,
     )
 
 
@@ -107,9 +110,21 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
         "resumed_from": str(checkpoints[-1]) if checkpoints else None,
         "prompt_stats": dict(prompter.stats),
     }
+    write_json(out / MODEL_INFO, {"model": dataclasses.asdict(model_cfg), "data": str(dataset.path)})
     write_json(out / DONE, summary)
     return out / "adapter"
 
 
 def sft_summary(out_dir: str | Path) -> dict:
     return json.loads((Path(out_dir) / DONE).read_text())
+
+
+def trained_model_info(out_dir: str | Path) -> tuple[ModelConfig, Path, Path]:
+    """(model config, adapter folder, dataset folder) of a finished training run."""
+    from sprec.config import from_dict
+
+    out = Path(out_dir)
+    if not (out / MODEL_INFO).exists() or not (out / "adapter").exists():
+        raise DataError("not a finished training run (no model.json / adapter); run `sprec train sft` first", out)
+    info = json.loads((out / MODEL_INFO).read_text())
+    return from_dict(ModelConfig, info["model"], str(out / MODEL_INFO)), out / "adapter", Path(info["data"])

@@ -1,0 +1,49 @@
+"""Loading, LoRA adapters, save/load round trip, and the errors for a wrong base or a missing model."""
+
+import pytest
+import torch
+
+from sprec.config import LoraSettings, ModelConfig
+from sprec.errors import ConfigError, SprecError
+from sprec.llm.model import add_lora, export_merged, load_adapter, load_model, save_adapter
+
+
+def _logits(model, tok):
+    model.eval()  # LoRA dropout off
+    ids = tok("A user enjoyed", return_tensors="pt").input_ids
+    with torch.no_grad():
+        return model(ids).logits
+
+
+def test_adapter_round_trip(tiny_cfg, tmp_path):
+    model, tok = load_model(tiny_cfg)
+    peft = add_lora(model, tiny_cfg.lora)
+    assert {n.split(".")[-3] for n, p in peft.named_parameters() if p.requires_grad} == {"lora_A", "lora_B"}
+    with torch.no_grad():
+        for name, p in peft.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)  # LoRA B starts at zero: move it so the adapter changes the output
+    before = _logits(peft, tok)
+    save_adapter(peft, tmp_path / "adapter", tiny_cfg)
+    fresh, _ = load_model(tiny_cfg, adapter=tmp_path / "adapter")
+    assert torch.allclose(_logits(fresh, tok), before, atol=1e-5)
+    base, _ = load_model(tiny_cfg)
+    assert not torch.allclose(_logits(base, tok), before, atol=1e-3)
+    merged = export_merged(fresh, tok, tmp_path / "merged")
+    again, _ = load_model(ModelConfig(name=str(merged)))
+    assert torch.allclose(_logits(again, tok), before, atol=1e-4)
+
+
+def test_adapter_for_another_base_is_refused(tiny_cfg, tmp_path):
+    model, _ = load_model(tiny_cfg)
+    save_adapter(add_lora(model, tiny_cfg.lora), tmp_path / "adapter", tiny_cfg)
+    with pytest.raises(SprecError, match="was trained on"):
+        load_adapter(model, tmp_path / "adapter", ModelConfig(name="some/other-model"))
+
+
+def test_unknown_lora_targets_and_missing_model(tiny_cfg, tmp_path):
+    model, _ = load_model(tiny_cfg)
+    with pytest.raises(ConfigError, match=r"\['c_attn'\] are not modules"):
+        add_lora(model, LoraSettings(target_modules=["q_proj", "c_attn"]))
+    with pytest.raises(SprecError, match="No network is used at run time"):
+        load_model(ModelConfig(name=str(tmp_path / "nowhere")))

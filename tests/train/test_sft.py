@@ -1,0 +1,67 @@
+"""SFT on the tiny model: loss only on answer tokens, the adapter moves, a resumed run matches."""
+
+import shutil
+
+import torch
+from safetensors.torch import load_file
+
+from sprec.config import SFTSettings
+from sprec.llm.model import add_lora, load_model
+from sprec.prompts import Prompter
+from sprec.train.sft import sft_summary, tokenized, train_sft, training_subset, trl_config
+
+
+def test_labels_cover_exactly_the_answer(tiny_cfg, goodreads_dataset, tmp_path):
+    from trl import SFTTrainer
+
+    model, tok = load_model(tiny_cfg)
+    prompter = Prompter(tok, goodreads_dataset.catalog, goodreads_dataset.item_noun)
+    rows = goodreads_dataset.splits["train"][:4]
+    s = SFTSettings(examples=4, batch_size=4, eval_examples=0)
+    trainer = SFTTrainer(model=add_lora(model, tiny_cfg.lora), args=trl_config(s, tmp_path, False),
+                         train_dataset=tokenized(prompter, rows), processing_class=tok)  # fmt: skip
+    batch = next(iter(trainer.get_train_dataloader()))
+    answers = {tuple(prompter.answer_ids(e.target)) for e in rows}
+    for ids, labels in zip(batch["input_ids"].tolist(), batch["labels"].tolist(), strict=True):
+        trained = [t for t, lab in zip(ids, labels, strict=True) if lab != -100]
+        assert tuple(trained) in answers  # the quoted title and its EOS, nothing of the prompt
+        assert trained[-1] == tok.eos_token_id
+    # the trainer's loss is the mean cross-entropy over those answer tokens only
+    trainer.model.eval()
+    with torch.no_grad():
+        out = trainer.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+        logits, labels = out.logits[:, :-1], batch["labels"][:, 1:]
+        manual = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1))
+        loss = trainer.model(**{k: batch[k] for k in ("input_ids", "attention_mask", "labels")}).loss
+    assert torch.allclose(loss, manual, atol=1e-5)
+
+
+def _adapter(out):
+    return load_file(out / "adapter" / "adapter_model.safetensors")
+
+
+def test_training_moves_the_adapter_and_resume_matches(tiny_cfg, goodreads_dataset, tmp_path):
+    s = SFTSettings(examples=8, epochs=2, batch_size=4, eval_examples=4, eval_every=2, save_every=2, learning_rate=1e-3)
+    full = tmp_path / "full"
+    train_sft(goodreads_dataset, tiny_cfg, s, full)
+    weights = _adapter(full)
+    assert all(w.abs().sum() > 0 for k, w in weights.items() if "lora_B" in k)  # B starts at zero
+    summary = sft_summary(full)
+    assert summary["examples"] == 8 and len(summary["eval_loss"]) == 2
+
+    # the same run killed after step 2: only checkpoint-2 survives; rerunning resumes from it
+    part = tmp_path / "part"
+    shutil.copytree(full, part)
+    shutil.rmtree(part / "adapter")
+    shutil.rmtree(part / "checkpoints/checkpoint-4")
+    (part / "sft_done.json").unlink()
+    train_sft(goodreads_dataset, tiny_cfg, s, part)
+    assert sft_summary(part)["resumed_from"].endswith("checkpoint-2")
+    resumed = _adapter(part)
+    assert all(torch.allclose(resumed[k], weights[k], atol=1e-6) for k in weights)
+
+
+def test_training_subset_is_seeded(goodreads_dataset):
+    rows = goodreads_dataset.splits["train"]
+    a, b = training_subset(rows, 16, 3), training_subset(rows, 16, 3)
+    assert a == b and training_subset(rows, 16, 4) != a and all(e.target is not None for e in a)
