@@ -95,12 +95,13 @@ def cmd_recommend(a: argparse.Namespace) -> None:
 
     model_cfg, adapter, data_dir = trained_model_info(a.model)
     ds = Dataset.load(a.data or data_dir)
+    history = titles_to_history(a.history, ds.catalog) if a.history else None  # before the slow model load
     model, tok = load_model(model_cfg, adapter)
     prompter = Prompter(tok, ds.catalog, ds.item_noun, model_cfg.system_prompt, model_cfg.max_prompt_tokens)
     s = RecommendSettings(grounding=a.grounding, k=a.k, num_beams=a.beams, exclude_history=a.exclude_history,
                           batch_size=a.batch_size)  # fmt: skip
-    if a.history:
-        rows = [Example(tuple(titles_to_history(a.history, prompter)), None)]
+    if history:
+        rows = [Example(tuple(history), None)]
         rec = recommend(model, tok, prompter, rows, s, cache_dir=ds.path)
         for rank, item in enumerate(rec.topk[0], 1):
             print(f"{rank:2d}. {ds.catalog.title(item)}")

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from transformers import LogitsProcessorList
 
 from sprec.config import RecommendSettings
-from sprec.data.dataset import Example
+from sprec.data.dataset import Catalog, Example
 from sprec.decoding import CatalogTrie, TrieLogitsProcessor
 from sprec.errors import DataError
 from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
@@ -109,12 +109,12 @@ def _embedding_topk(titles: list[str], prompter: Prompter, s: RecommendSettings,
     return nearest_items(dist, s.k, exclude=excluded).tolist()
 
 
-def titles_to_history(titles: list[str], prompter: Prompter) -> list[int]:
+def titles_to_history(titles: list[str], catalog: Catalog) -> list[int]:
     """Item ids of user-given titles; an unknown title is an error listing close matches."""
     ids = []
     for t in titles:
-        i = prompter.catalog.id_of(t)
+        i = catalog.id_of(t)
         if i is None:
-            raise DataError(f"{t!r} is not in the catalog; close matches: {prompter.catalog.close_matches(t)}")
+            raise DataError(f"{t!r} is not in the catalog; close matches: {catalog.close_matches(t)}")
         ids.append(i)
     return ids
