@@ -13,7 +13,7 @@ import numpy as np
 
 from sprec.config import ModelConfig, SFTSettings
 from sprec.data.dataset import Dataset, Example
-from sprec.errors import DataError
+from sprec.errors import ConfigError, DataError
 from sprec.io import write_json
 from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
@@ -43,7 +43,12 @@ def tokenized(prompter: Prompter, rows: list[Example]):
 
 
 def trl_config(s: SFTSettings, out: Path, has_eval: bool):
+    import importlib.util
+
     from trl import SFTConfig
+
+    if s.tensorboard and importlib.util.find_spec("tensorboard") is None:
+        raise ConfigError("sft.tensorboard needs the tensorboard package: pip install tensorboard")
 
     return SFTConfig(
         output_dir=str(out / "checkpoints"),
