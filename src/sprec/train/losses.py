@@ -1,0 +1,55 @@
+"""Preference losses as pure functions of sequence log-probabilities (they never see a model).
+
+h(y) = log pi(y|x) - log pi_ref(y|x) is the implicit reward of answer y (before the factor beta).
+- DPO (Rafailov et al. 2023): loss = -log sigmoid(beta * (h(y_w) - h(y_l))).
+- S-DPO (Chen et al. 2024), several rejected answers y_l_1..m:
+  loss = -log sigmoid(-log sum_j exp(beta * (h(y_l_j) - h(y_w)))); with one rejected answer it is DPO.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+
+def sequence_logps(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Sum of log pi(token) over the labelled positions of each row (labels -100 are ignored).
+    logits: (B, T, V) predicting position t+1 from t; labels: (B, T) aligned with the inputs."""
+    logits, labels = logits[:, :-1], labels[:, 1:]
+    mask = labels != -100
+    token_logps = torch.gather(logits.log_softmax(-1), 2, labels.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+    return (token_logps * mask).sum(-1)
+
+
+Losses = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def dpo_loss(
+    policy_chosen: torch.Tensor,
+    policy_rejected: torch.Tensor,
+    ref_chosen: torch.Tensor,
+    ref_rejected: torch.Tensor,
+    beta: float,
+) -> Losses:
+    """Per-example DPO losses and the chosen / rejected rewards beta * h(y). All inputs: (B,)."""
+    chosen = beta * (policy_chosen - ref_chosen)
+    rejected = beta * (policy_rejected - ref_rejected)
+    return -F.logsigmoid(chosen - rejected), chosen.detach(), rejected.detach()
+
+
+def sdpo_loss(
+    policy_chosen: torch.Tensor,
+    policy_rejected: torch.Tensor,
+    ref_chosen: torch.Tensor,
+    ref_rejected: torch.Tensor,
+    beta: float,
+    rejected_mask: torch.Tensor | None = None,
+) -> Losses:
+    """Per-example S-DPO losses. chosen: (B,); rejected: (B, M); rejected_mask (B, M) marks real negatives
+    (rows may have fewer than M). Returns losses (B,), chosen rewards (B,), rejected rewards (B, M)."""
+    chosen = beta * (policy_chosen - ref_chosen)
+    rejected = beta * (policy_rejected - ref_rejected)
+    margins = rejected - chosen[:, None]
+    if rejected_mask is not None:
+        margins = margins.masked_fill(~rejected_mask, float("-inf"))
+    return -F.logsigmoid(-torch.logsumexp(margins, dim=1)), chosen.detach(), rejected.detach()
