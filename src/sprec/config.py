@@ -172,9 +172,12 @@ class SFTSettings:
     save_every: int = 50  # optimizer steps between resumable checkpoints
     bf16: bool = False  # bf16 autocast (AVX-512 BF16 here); fp32 otherwise
     tensorboard: bool = False
+    engine: str = "fast"  # fast: sprec's loss step (logits only where the loss is); trl: TRL's own step
     seed: int = 0
 
     def __post_init__(self):
+        if self.engine not in ("fast", "trl"):
+            raise ConfigError(f"sft.engine: choose fast or trl, got {self.engine!r}")
         if self.examples is not None and self.examples < 1:
             raise ConfigError("sft.examples must be positive or null")
         if self.batch_size < 1 or self.grad_accum < 1 or self.epochs <= 0 or self.learning_rate <= 0:

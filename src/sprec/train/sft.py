@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from sprec.config import ModelConfig, SFTSettings
 from sprec.data.dataset import Dataset, Example
@@ -77,11 +78,31 @@ def trl_config(s: SFTSettings, out: Path, has_eval: bool):
     )
 
 
+def _fast_sft_trainer_class():
+    """TRL's SFTTrainer with sprec's loss step: logits only at answer positions (train/fast.py)."""
+    from trl import SFTTrainer
+
+    from sprec.train.fast import answer_nll
+
+    class FastSFTTrainer(SFTTrainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            nll, n_tokens = answer_nll(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"])
+            # like TRL: normalise by the answer tokens of the whole accumulated batch when the Trainer counts them
+            denom = n_tokens if num_items_in_batch is None else num_items_in_batch
+            loss = nll / torch.as_tensor(denom).clamp(min=1)
+            if self.args.average_tokens_across_devices and num_items_in_batch is not None:
+                loss = loss * self.accelerator.num_processes
+            return (loss, None) if return_outputs else loss
+
+    return FastSFTTrainer
+
+
 def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir: str | Path,
               init_adapter: str | Path | None = None) -> Path:  # fmt: skip
     """Train (or resume) an SFT adapter in `out_dir`; returns the adapter folder `out_dir/adapter`."""
     from trl import SFTTrainer
 
+    trainer_class = _fast_sft_trainer_class() if s.engine == "fast" else SFTTrainer
     out = Path(out_dir)
     if (out / DONE).exists():
         return out / "adapter"
@@ -96,7 +117,7 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
     if not rows:
         raise DataError("no training example with a target in the catalog", dataset.name)
     valid = training_subset(dataset.splits.get("valid", []), s.eval_examples, s.seed) if s.eval_examples else []
-    trainer = SFTTrainer(model=model, args=trl_config(s, out, bool(valid)), train_dataset=tokenized(prompter, rows),
+    trainer = trainer_class(model=model, args=trl_config(s, out, bool(valid)), train_dataset=tokenized(prompter, rows),
                          eval_dataset=tokenized(prompter, valid) if valid else None, processing_class=tok)  # fmt: skip
     checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     start = time.time()
