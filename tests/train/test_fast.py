@@ -3,7 +3,7 @@
 import torch
 
 from sprec.llm.model import add_lora, load_model
-from sprec.train.fast import answer_nll, plain_answer_loss, sequence_logps
+from sprec.train.fast import answer_nll, plain_answer_loss, sequence_logps, shared_prompt_logps
 from sprec.train.losses import sequence_logps as logps_from_logits
 
 
@@ -45,3 +45,35 @@ def test_fast_loss_and_gradients_equal_the_plain_ones(tiny_cfg):
     with torch.no_grad():
         full = logps_from_logits(model(input_ids=ids, attention_mask=mask).logits, labels)
         assert torch.allclose(sequence_logps(model, ids, mask, labels), full, atol=1e-4)
+
+
+def test_shared_prompt_logps_equal_separate_passes_with_gradients(tiny_cfg):
+    model, tok = load_model(tiny_cfg)
+    model = add_lora(model, tiny_cfg.lora)
+    model.eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.1)
+    prompts = [[11, 12, 13, 14, 15], [21, 22, 23]]  # different prompt lengths
+    answers = [[[31, 32, 2], [41, 2]], [[51, 2], [61, 62, 63, 2]]]  # chosen + one rejected, different lengths
+    pad = tok.pad_token_id
+
+    def grads(loss):
+        model.zero_grad()
+        loss.backward()
+        return {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+
+    shared = shared_prompt_logps(model, prompts, answers, pad)
+    weights = torch.tensor([[1.0, -0.5], [0.3, 2.0]])
+    g_shared = grads((shared * weights).sum())
+    separate = []
+    for p, row in zip(prompts, answers, strict=True):
+        for a in row:
+            ids = torch.tensor([p + a])
+            labels = torch.tensor([[-100] * len(p) + a])
+            separate.append(sequence_logps(model, ids, torch.ones_like(ids), labels))
+    separate = torch.cat(separate).view(2, 2)
+    g_separate = grads((separate * weights).sum())
+    assert torch.allclose(shared, separate, atol=1e-4)
+    assert all(torch.allclose(g_shared[k], g_separate[k], atol=1e-4) for k in g_separate)
