@@ -184,6 +184,29 @@ class SFTSettings:
             raise ConfigError("sft: batch_size, grad_accum, epochs and learning_rate must be positive")
 
 
+@dataclass
+class DPOSettings:
+    beta: float = 0.1  # paper: 0.1
+    negatives: int = 1  # rejected answers per prompt; > 1 uses the S-DPO loss
+    learning_rate: float = 2e-5  # paper: 2e-5 per SPRec iteration
+    epochs: float = 1.0
+    batch_size: int = 4  # pairs per step; effective batch = batch_size * grad_accum (paper: 8)
+    grad_accum: int = 2
+    warmup_ratio: float = 0.05
+    save_every: int = 50  # optimizer steps between resumable checkpoints
+    bf16: bool = False
+    engine: str = "fast"  # fast: shared-prompt step, reference log-probs once; trl: TRL's DPOTrainer (1 negative)
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.engine not in ("fast", "trl"):
+            raise ConfigError(f"dpo.engine: choose fast or trl, got {self.engine!r}")
+        if self.engine == "trl" and self.negatives != 1:
+            raise ConfigError("dpo.engine trl supports one negative; S-DPO (negatives > 1) needs engine fast")
+        if self.beta <= 0 or self.negatives < 1 or self.batch_size < 1 or self.grad_accum < 1:
+            raise ConfigError("dpo: beta, negatives, batch_size and grad_accum must be positive")
+
+
 METHODS = ("popularity", "sft")
 
 
