@@ -171,6 +171,7 @@ class SFTSettings:
     eval_every: int = 50  # optimizer steps between validation losses (the paper's code: every step)
     save_every: int = 50  # optimizer steps between resumable checkpoints
     bf16: bool = False  # bf16 autocast (AVX-512 BF16 here); fp32 otherwise
+    gradient_checkpointing: bool = False  # saves memory for big models; only costs time at 135M (TRL's default: on)
     tensorboard: bool = False
     engine: str = "fast"  # fast: sprec's loss step (logits only where the loss is); trl: TRL's own step
     seed: int = 0
@@ -195,6 +196,7 @@ class DPOSettings:
     warmup_ratio: float = 0.05
     save_every: int = 50  # optimizer steps between resumable checkpoints
     bf16: bool = False
+    gradient_checkpointing: bool = False
     engine: str = "fast"  # fast: shared-prompt step, reference log-probs once; trl: TRL's DPOTrainer (1 negative)
     seed: int = 0
 

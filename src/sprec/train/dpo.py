@@ -127,7 +127,7 @@ def training_args(s: DPOSettings, out: Path):
         gradient_accumulation_steps=s.grad_accum, num_train_epochs=s.epochs, learning_rate=s.learning_rate,
         warmup_steps=s.warmup_ratio, lr_scheduler_type="cosine", save_strategy="steps", save_steps=s.save_every,
         save_total_limit=2, logging_steps=5, report_to="none", seed=s.seed, data_seed=s.seed, bf16=s.bf16,
-        dataloader_pin_memory=False, gradient_checkpointing=False,
+        dataloader_pin_memory=False, gradient_checkpointing=s.gradient_checkpointing,
     )  # fmt: skip
     if s.engine == "trl":
         from trl import DPOConfig

@@ -61,7 +61,7 @@ def trl_config(s: SFTSettings, out: Path, has_eval: bool):
         warmup_steps=s.warmup_ratio,  # a float in [0, 1) is a share of the steps (transformers 5)
         lr_scheduler_type="cosine",
         completion_only_loss=True,
-        gradient_checkpointing=False,  # TRL defaults to True: only costs time at this size (CPU_NOTES.md)
+        gradient_checkpointing=s.gradient_checkpointing,  # TRL defaults to True: only costs time at 135M
         bf16=s.bf16,  # TRL defaults to True
         eval_strategy="steps" if has_eval else "no",
         eval_steps=s.eval_every,
