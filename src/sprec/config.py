@@ -209,7 +209,28 @@ class DPOSettings:
             raise ConfigError("dpo: beta, negatives, batch_size and grad_accum must be positive")
 
 
-METHODS = ("popularity", "sft")
+@dataclass
+class SelfPlaySettings:
+    iterations: int = 2  # T (paper: 5)
+    prompts: int = 256  # training prompts sampled per iteration, seeded by iteration (paper: 2,048)
+    negatives: str = "paper"  # paper: greedy, one per prompt; sampled: `samples` draws at `temperature`
+    samples: int = 4  # sampled mode: draws per prompt (deduplicated; S-DPO loss when several remain)
+    temperature: float = 1.0
+    grounding: str = "trie"  # negatives as items: trie (constrained decoding) | embedding (nearest title)
+    batch_size: int = 16
+    sft: SFTSettings = field(default_factory=lambda: SFTSettings(examples=None, learning_rate=2e-5, eval_examples=0))
+    dpo: DPOSettings = field(default_factory=DPOSettings)
+
+    def __post_init__(self):
+        if self.negatives not in ("paper", "sampled"):
+            raise ConfigError(f"selfplay.negatives: choose paper or sampled, got {self.negatives!r}")
+        if self.grounding not in ("trie", "embedding"):
+            raise ConfigError(f"selfplay.grounding: choose trie or embedding, got {self.grounding!r}")
+        if self.iterations < 1 or self.prompts < 1 or self.samples < 1:
+            raise ConfigError("selfplay: iterations, prompts and samples must be positive")
+
+
+METHODS = ("popularity", "sft", "dpo", "sdpo", "sprec")
 
 
 @dataclass
@@ -231,6 +252,9 @@ class RunConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     sft: SFTSettings = field(default_factory=SFTSettings)
     recommend: RecommendSettings = field(default_factory=RecommendSettings)
+    dpo: DPOSettings = field(default_factory=DPOSettings)  # the DPO-random baseline (from the SFT model)
+    sdpo_negatives: int = 3  # the S-DPO baseline: random negatives per prompt
+    selfplay: SelfPlaySettings = field(default_factory=SelfPlaySettings)
     groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
     seed: int = 0
 

@@ -13,14 +13,27 @@ from sprec.io import write_jsonl
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
 from sprec.recommend import recommend
+from sprec.train.dpo import dpo_summary, random_negative_pairs, train_dpo
+from sprec.train.selfplay import run_selfplay, sample_prompts
 from sprec.train.sft import sft_summary, train_sft
 
 
-def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> tuple[Path, dict]:
-    """Train (or resume) `method`; returns its adapter folder and its training summary."""
-    out = run_dir / "models" / method
-    adapter = train_sft(ds, cfg.model, cfg.sft, out)
-    return adapter, sft_summary(out)
+def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> list[tuple[str, Path, float]]:
+    """Train (or resume) `method`; returns (row name, adapter folder, training seconds) for each model to
+    evaluate: one for sft / dpo / sdpo, one per iteration for sprec. Every method starts from the SFT model."""
+    models = run_dir / "models"
+    sft_adapter = train_sft(ds, cfg.model, cfg.sft, models / "sft")
+    if method == "sft":
+        return [("sft", sft_adapter, sft_summary(models / "sft")["seconds"])]
+    if method in ("dpo", "sdpo"):  # random negatives on the same number of prompts as one SPRec iteration
+        m = 1 if method == "dpo" else cfg.sdpo_negatives
+        rows = sample_prompts(ds.splits["train"], cfg.selfplay.prompts, cfg.seed)
+        pairs = random_negative_pairs(rows, len(ds.catalog), m, cfg.seed)
+        settings = dataclasses.replace(cfg.dpo, negatives=m)
+        adapter = train_dpo(ds, cfg.model, settings, pairs, models / method, init_adapter=sft_adapter)
+        return [(method, adapter, dpo_summary(models / method)["seconds"])]
+    adapters = run_selfplay(ds, cfg.model, cfg.selfplay, sft_adapter, models / "sprec", cfg.seed)
+    return [(f"sprec t={t + 1}", a, dpo_summary(a.parent)["seconds"]) for t, a in enumerate(adapters)]
 
 
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path) -> None:

@@ -63,15 +63,16 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, timing
         return {"popularity": path}
     from sprec.llm_stages import predict_llm, train_method  # torch only when an LLM method runs
 
-    adapter, summary = train_method(method, ds, cfg, run_dir)
-    timings[f"{method}: train"] = summary.get("seconds")
     out = {}
-    for g in cfg.groundings:
-        t = time.time()
-        name = f"{method} ({g})"
-        out[name] = run_dir / "predictions" / f"{method}-{g}.json"
-        predict_llm(name, adapter, ds, cfg, g, out[name])
-        timings[f"{name}: recommend"] = round(time.time() - t, 2)
+    for model_name, adapter, train_seconds in train_method(method, ds, cfg, run_dir):
+        timings[f"{model_name}: train"] = train_seconds
+        for g in cfg.groundings:
+            t = time.time()
+            name = f"{model_name} ({g})"
+            slug = model_name.replace(" ", "").replace("=", "")
+            out[name] = run_dir / "predictions" / f"{slug}-{g}.json"
+            predict_llm(name, adapter, ds, cfg, g, out[name])
+            timings[f"{name}: recommend"] = round(time.time() - t, 2)
     return out
 
 

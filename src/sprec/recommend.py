@@ -55,7 +55,8 @@ def generate(model, tokenizer, prompts: list[list[int]], *, batch_size: int, max
         processors = LogitsProcessorList()
         if trie is not None:
             ex = [excluded[i] for i in idx] if excluded else None
-            processors.append(TrieLogitsProcessor(trie, ids.shape[1], ex, eos, rows_per_prompt=num_beams))
+            per = num_beams if num_beams > 1 else num_return  # how generate() expands each prompt
+            processors.append(TrieLogitsProcessor(trie, ids.shape[1], ex, eos, rows_per_prompt=per))
         seqs = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, num_beams=num_beams,
                               num_return_sequences=num_return, do_sample=do_sample, temperature=temperature if do_sample
                               else None, top_p=None, top_k=None, eos_token_id=eos, pad_token_id=pad,

@@ -38,3 +38,27 @@ def write_tables(out_dir: str | Path, results: dict[str, dict[str, dict]], pream
     atomic_write_text(out / "results.csv", buf.getvalue())
     write_json(out / "results.json", results)
     return table
+
+
+def paired_bootstrap(topk_a, topk_b, examples, catalog, k: int, names=("HR", "NDCG", "DivRatio", "ORRatio", "MGU"),
+                     resamples: int = 500, seed: int = 0) -> dict[str, tuple[float, float, float]]:  # fmt: skip
+    """95% CI of metric(a) - metric(b) at K, resampling the test rows with replacement (the same rows for
+    both methods in each resample). Returns {metric: (difference, low, high)}."""
+    import numpy as np
+
+    from sprec.evaluate import evaluate_topk
+
+    a, b = np.asarray(topk_a)[:, :k], np.asarray(topk_b)[:, :k]
+    point_a, point_b = (
+        evaluate_topk(a, examples, catalog, [k])[str(k)],
+        evaluate_topk(b, examples, catalog, [k])[str(k)],
+    )
+    rng = np.random.default_rng(seed)
+    diffs = {n: [] for n in names}
+    for _ in range(resamples):
+        idx = rng.integers(0, len(examples), len(examples))
+        rows = [examples[i] for i in idx]
+        ma, mb = (evaluate_topk(x[idx], rows, catalog, [k])[str(k)] for x in (a, b))
+        for n in names:
+            diffs[n].append(ma[n] - mb[n])
+    return {n: (point_a[n] - point_b[n], *np.percentile(diffs[n], [2.5, 97.5]).tolist()) for n in names}

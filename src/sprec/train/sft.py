@@ -98,8 +98,9 @@ def _fast_sft_trainer_class():
 
 
 def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir: str | Path,
-              init_adapter: str | Path | None = None) -> Path:  # fmt: skip
-    """Train (or resume) an SFT adapter in `out_dir`; returns the adapter folder `out_dir/adapter`."""
+              init_adapter: str | Path | None = None, rows: list[Example] | None = None) -> Path:  # fmt: skip
+    """Train (or resume) an SFT adapter in `out_dir`; returns the adapter folder `out_dir/adapter`.
+    rows: the training examples (default: a seeded subset of `s.examples` training rows)."""
     from trl import SFTTrainer
 
     trainer_class = _fast_sft_trainer_class() if s.engine == "fast" else SFTTrainer
@@ -113,7 +114,7 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
         else add_lora(model, model_cfg.lora)
     )
     prompter = Prompter(tok, dataset.catalog, dataset.item_noun, model_cfg.system_prompt, model_cfg.max_prompt_tokens)
-    rows = training_subset(dataset.splits["train"], s.examples, s.seed)
+    rows = training_subset(dataset.splits["train"], s.examples, s.seed) if rows is None else rows
     if not rows:
         raise DataError("no training example with a target in the catalog", dataset.name)
     valid = training_subset(dataset.splits.get("valid", []), s.eval_examples, s.seed) if s.eval_examples else []

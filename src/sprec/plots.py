@@ -1,0 +1,77 @@
+"""Pictures of a run (PNG, matplotlib): the filter-bubble picture (exposure by item popularity), genres of
+recommendations vs histories, and metrics per SPRec iteration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no screen
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sprec import metrics as M  # noqa: E402
+from sprec.data.dataset import Catalog, Example  # noqa: E402
+
+
+def exposure_by_popularity(topk: dict[str, np.ndarray], catalog: Catalog, targets: np.ndarray, path: Path,
+                           k: int, bins: int = 10) -> Path:  # fmt: skip
+    """Share of all recommendation slots going to each decile of items ranked by training popularity (most
+    popular first), one line per method, and the test targets' own share as the reference."""
+    order = np.argsort(-catalog.popularity, kind="stable")
+    decile = np.empty(len(catalog), dtype=int)
+    decile[order] = np.arange(len(catalog)) * bins // len(catalog)
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = np.arange(1, bins + 1)
+    known = targets[targets >= 0]
+    ax.plot(x, np.bincount(decile[known], minlength=bins) / len(known), "k--", lw=2, label="test targets")
+    for name, lists in topk.items():
+        share = np.bincount(decile[lists[:, :k].ravel()], minlength=bins) / lists[:, :k].size
+        ax.plot(x, share, marker="o", label=name)
+    ax.set(xlabel=f"item popularity decile (1 = most popular {100 // bins}% of the catalog)",
+           ylabel=f"share of top-{k} slots")  # fmt: skip
+    ax.set_title("Exposure by item popularity (the filter-bubble picture)")
+    ax.set_xticks(x)
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def genre_distribution(topk: dict[str, np.ndarray], examples: list[Example], catalog: Catalog, path: Path,
+                       k: int) -> Path:  # fmt: skip
+    """Genre-group distribution of the recommendations of each method beside that of the histories."""
+    w = catalog.genre_weights
+    history = np.bincount(np.concatenate([np.asarray(e.history) for e in examples]), minlength=len(catalog))
+    series = {"histories": M.genre_distribution(history, w)}
+    for name, lists in topk.items():
+        series[name] = M.genre_distribution(M.exposure(lists[:, :k], len(catalog)), w)
+    fig, ax = plt.subplots(figsize=(max(8, 1.2 * len(catalog.genre_groups)), 4.5))
+    width = 0.8 / len(series)
+    x = np.arange(len(catalog.genre_groups))
+    for j, (name, dist) in enumerate(series.items()):
+        ax.bar(x + j * width, dist, width, label=name, color="k" if name == "histories" else None)
+    ax.set_xticks(x + 0.4 - width / 2, catalog.genre_groups, rotation=20, ha="right", fontsize=8)
+    ax.set(ylabel="share", title=f"Genres of top-{k} recommendations vs the users' histories")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def metrics_per_iteration(rows: list[tuple[int, dict]], path: Path, k: str,
+                          names=("HR", "NDCG", "DivRatio", "ORRatio", "MGU")) -> Path:  # fmt: skip
+    """One panel per metric: its value at K after each SPRec iteration (0 = the SFT model)."""
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2))
+    its = [t for t, _ in rows]
+    for ax, name in zip(axes, names, strict=True):
+        ax.plot(its, [m[k][name] for _, m in rows], marker="o")
+        ax.set(title=f"{name}@{k}", xlabel="iteration")
+        ax.set_xticks(its)
+    fig.suptitle("SPRec: metrics per self-play iteration (0 = SFT)")
+    return _save(fig, path)
+
+
+def _save(fig, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

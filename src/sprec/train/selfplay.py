@@ -1,0 +1,90 @@
+"""The SPRec loop (SPREC.md section 2): for t = 0..T-1, (1) the current model recommends for sampled
+training prompts and its recommendations become the rejected answers, the true next items the chosen ones;
+(2) an SFT step on the true items from the current weights; (3) a DPO step from the result of (2), whose
+frozen state is the reference. Each step writes its output and a done-marker; a rerun resumes."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from sprec.config import ModelConfig, RecommendSettings, SelfPlaySettings
+from sprec.data.dataset import Dataset, Example
+from sprec.decoding import CatalogTrie
+from sprec.io import read_json, read_jsonl, write_json, write_jsonl
+from sprec.llm.model import load_model
+from sprec.prompts import Prompter
+from sprec.recommend import generate, recommend
+from sprec.train.dpo import PreferencePair, train_dpo
+from sprec.train.sft import train_sft
+
+
+def sample_prompts(rows: list[Example], n: int, seed: int) -> list[Example]:
+    """Seeded sample of training rows with a known target (fault 5 of the released code: unseeded)."""
+    rows = [e for e in rows if e.target is not None]
+    pick = np.random.default_rng(seed).permutation(len(rows))[: min(n, len(rows))]
+    return [rows[i] for i in sorted(pick)]
+
+
+def model_negatives(model, tok, prompter: Prompter, rows: list[Example], s: SelfPlaySettings,
+                    seed: int) -> tuple[list[list[int]], Counter]:  # fmt: skip
+    """The model's own recommendations for each row, grounded to catalog items (SPREC.md fault 3)."""
+    sampled = s.negatives == "sampled"
+    draws = s.samples if sampled else 1
+    stats: Counter = Counter()
+    if s.grounding == "trie":
+        trie = CatalogTrie(prompter.all_answer_ids())
+        gens = generate(model, tok, [prompter.prompt_ids(e.history) for e in rows], batch_size=s.batch_size,
+                        max_new_tokens=trie.depth, num_return=draws, do_sample=sampled, temperature=s.temperature,
+                        seed=seed, trie=trie, desc="self-play negatives")  # fmt: skip
+        items = [[trie.item_of(g, tok.eos_token_id) for g in row] for row in gens]
+    else:
+        rec = recommend(model, tok, prompter, rows, RecommendSettings(k=1, batch_size=s.batch_size, seed=seed,
+                        do_sample=sampled, temperature=s.temperature))  # fmt: skip
+        items = [[r[0]] for r in rec.topk]
+    out = []
+    for e, row in zip(rows, items, strict=True):
+        found = [i for i in dict.fromkeys(row) if i is not None]
+        stats["negatives_outside_catalog"] += len(row) - sum(i is not None for i in row)
+        stats["negative_equals_positive"] += e.target in found
+        out.append([i for i in found if i != e.target])
+    return out, stats
+
+
+def make_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, rows: list[Example],
+               seed: int, path: Path) -> list[PreferencePair]:  # fmt: skip
+    """Preference pairs of one iteration, written to `path` (items as ids) and read back on resume."""
+    if not path.exists():
+        model, tok = load_model(model_cfg, adapter)
+        m = model_cfg
+        prompter = Prompter(tok, dataset.catalog, dataset.item_noun, m.system_prompt, m.max_prompt_tokens)
+        negatives, stats = model_negatives(model, tok, prompter, rows, s, seed)
+        pairs = [{"history": list(e.history), "chosen": e.target, "rejected": neg}
+                 for e, neg in zip(rows, negatives, strict=True) if neg]  # fmt: skip
+        stats["pairs_dropped_no_negative"] = len(rows) - len(pairs)
+        counts = Counter(i for p in pairs for i in p["rejected"])
+        stats["distinct_negatives"] = len(counts)
+        write_json(path.with_name("negatives_stats.json"), {**stats, "most_rejected": counts.most_common(10)})
+        write_jsonl(path, pairs)
+    return [PreferencePair(tuple(r["history"]), r["chosen"], tuple(r["rejected"])) for _, r in read_jsonl(path)]
+
+
+def run_selfplay(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, start_adapter: Path,
+                 out_dir: str | Path, seed: int = 0) -> list[Path]:  # fmt: skip
+    """Run (or resume) T iterations from `start_adapter` (the SFT model); returns the adapter after each."""
+    out = Path(out_dir)
+    current, adapters = Path(start_adapter), []
+    for t in range(s.iterations):
+        it = out / f"iteration-{t + 1}"
+        rows = sample_prompts(dataset.splits["train"], s.prompts, seed + 1000 * (t + 1))
+        pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl")
+        after_sft = train_sft(dataset, model_cfg, s.sft, it / "sft", init_adapter=current, rows=rows)
+        current = train_dpo(dataset, model_cfg, s.dpo, pairs, it / "dpo", init_adapter=after_sft)
+        adapters.append(current)
+    return adapters
+
+
+def iteration_stats(out_dir: str | Path, t: int) -> dict:
+    return read_json(Path(out_dir) / f"iteration-{t}" / "negatives_stats.json")
