@@ -21,7 +21,7 @@ from sprec.data.readers import prepare_dataset
 from sprec.errors import ConfigError
 from sprec.evaluate import evaluate_predictions, load_predictions, load_results, save_predictions, save_results
 from sprec.io import read_json, write_json
-from sprec.report import write_tables
+from sprec.report import write_report
 
 
 def versions() -> dict[str, str]:
@@ -94,14 +94,15 @@ def run(cfg: RunConfig) -> dict[str, dict]:
     t = time.time()
     ds = stage_prepare(cfg, run_dir)
     timings["prepare"] = round(time.time() - t, 2)
-    results = {}
+    results, predictions = {}, {}
     for method in cfg.methods:
         for name, pred in stage_method(method, ds, cfg, run_dir, timings).items():
             results[name] = stage_evaluate(ds, cfg, pred, run_dir / "metrics" / pred.name)
+            predictions[name] = pred
         write_json(run_dir / "run.json", info)
     mode = "history items excluded" if cfg.eval.exclude_history else "history items allowed (as the paper's code)"
     preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {mode}\n\n"
-    table = write_tables(run_dir, results, preamble)
+    table = write_report(run_dir, ds, results, predictions, cfg.eval.ks, preamble, cfg.seed)
     write_json(run_dir / "run.json", info)
     print(preamble + table)
     return results

@@ -62,3 +62,54 @@ def paired_bootstrap(topk_a, topk_b, examples, catalog, k: int, names=("HR", "ND
         for n in names:
             diffs[n].append(ma[n] - mb[n])
     return {n: (point_a[n] - point_b[n], *np.percentile(diffs[n], [2.5, 97.5]).tolist()) for n in names}
+
+
+def _baseline_for(name: str, names: list[str]) -> str | None:
+    """The SFT row a method is compared with: same grounding when the name carries one."""
+    grounding = name[name.rfind("(") :] if name.endswith(")") else None
+    for candidate in names:
+        if candidate.startswith("sft") and (grounding is None or candidate.endswith(grounding)):
+            return candidate
+    return next((n for n in names if n.startswith("sft")), None)
+
+
+def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[str, Path], ks: list[int],
+                 preamble: str = "", seed: int = 0) -> str:  # fmt: skip
+    """Tables, paired-bootstrap differences from SFT at the largest K, and the plots of a run."""
+    import numpy as np
+
+    from sprec import plots
+    from sprec.evaluate import load_predictions
+
+    out = Path(out_dir)
+    k = max(ks)
+    test, catalog = dataset.splits["test"], dataset.catalog
+    topk = {n: np.asarray(load_predictions(p).topk) for n, p in predictions.items()}
+    lines, diffs = [], {}
+    for name in results:
+        base = _baseline_for(name, list(results))
+        if base is None or name == base:
+            continue
+        diffs[name] = {"vs": base, **paired_bootstrap(topk[name], topk[base], test, catalog, k, seed=seed)}
+        cells = [f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for m, (d, lo, hi) in diffs[name].items() if m != "vs"]
+        lines.append(f"| {name} | {base} | " + " | ".join(cells) + " |")
+    ci = ""
+    if lines:
+        head = "| method | vs | " + " | ".join(f"{m}@{k}" for m in ("HR", "NDCG", "DivRatio", "ORRatio", "MGU"))
+        ci = (f"\n## Difference from SFT at K = {k} (paired bootstrap 95% CI over test rows)\n\n{head} |\n"
+              + "|---" * 7 + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
+        write_json(out / "differences_vs_sft.json", diffs)
+    table = write_tables(out, results, preamble) + ci
+    atomic_write_text(out / "results.md", preamble + table)
+    targets = np.array([-1 if e.target is None else e.target for e in test])
+    plots.exposure_by_popularity(topk, catalog, targets, out / "plots" / "exposure_by_popularity.png", k)
+    plots.genre_distribution(topk, test, catalog, out / "plots" / "genres.png", k)
+    for grounding in {n[n.rfind("(") :] for n in results if n.startswith("sprec")}:
+        rows = (
+            [(0, results[_baseline_for(grounding, list(results))])] if _baseline_for(grounding, list(results)) else []
+        )
+        rows += [(int(n.split("t=")[1].split()[0]), results[n]) for n in results
+                 if n.startswith("sprec") and n.endswith(grounding)]  # fmt: skip
+        slug = grounding.strip("()")
+        plots.metrics_per_iteration(sorted(rows), out / "plots" / f"sprec_iterations_{slug}.png", str(k))
+    return table

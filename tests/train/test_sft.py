@@ -18,7 +18,7 @@ def test_labels_cover_exactly_the_answer(tiny_cfg, goodreads_dataset, tmp_path):
     prompter = Prompter(tok, goodreads_dataset.catalog, goodreads_dataset.item_noun)
     rows = goodreads_dataset.splits["train"][:4]
     s = SFTSettings(examples=4, batch_size=4, eval_examples=0)
-    trainer = SFTTrainer(model=add_lora(model, tiny_cfg.lora), args=trl_config(s, tmp_path, False),
+    trainer = SFTTrainer(model=add_lora(model, tiny_cfg.lora), args=trl_config(s, tmp_path, False, 4),
                          train_dataset=tokenized(prompter, rows), processing_class=tok)  # fmt: skip
     batch = next(iter(trainer.get_train_dataloader()))
     answers = {tuple(prompter.answer_ids(e.target)) for e in rows}

@@ -18,7 +18,7 @@ from sprec.errors import DataError
 from sprec.io import read_json, write_json
 from sprec.llm.model import load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
-from sprec.train.fast import shared_prompt_logps
+from sprec.train.fast import shared_prompt_logps, warmup_steps
 from sprec.train.losses import sdpo_loss
 
 DONE = "dpo_done.json"
@@ -121,12 +121,13 @@ def _trl_trainer(model, tok, args, records):
     return PreTokenizedDPOTrainer(model=model, args=args, train_dataset=data, processing_class=tok)
 
 
-def training_args(s: DPOSettings, out: Path):
+def training_args(s: DPOSettings, out: Path, n_pairs: int):
     common = dict(
         output_dir=str(out / "checkpoints"), per_device_train_batch_size=s.batch_size,
         gradient_accumulation_steps=s.grad_accum, num_train_epochs=s.epochs, learning_rate=s.learning_rate,
-        warmup_steps=s.warmup_ratio, lr_scheduler_type="cosine", save_strategy="steps", save_steps=s.save_every,
-        save_total_limit=2, logging_steps=5, report_to="none", seed=s.seed, data_seed=s.seed, bf16=s.bf16,
+        warmup_steps=warmup_steps(n_pairs, s.batch_size, s.grad_accum, s.epochs, s.warmup_ratio),
+        lr_scheduler_type="cosine", save_strategy="steps", save_steps=s.save_every, save_total_limit=2,
+        logging_steps=5, report_to="none", seed=s.seed, data_seed=s.seed, bf16=s.bf16,
         dataloader_pin_memory=False, gradient_checkpointing=s.gradient_checkpointing,
     )  # fmt: skip
     if s.engine == "trl":
@@ -159,9 +160,9 @@ def train_dpo(dataset: Dataset, model_cfg: ModelConfig, s: DPOSettings, pairs: l
         for r, ref in zip(records, read_json(refs), strict=True):
             r["ref_logps"] = ref
         model.train()
-        trainer = _fast_trainer(model, tok, training_args(s, out), records, s.beta)
+        trainer = _fast_trainer(model, tok, training_args(s, out, len(records)), records, s.beta)
     else:
-        trainer = _trl_trainer(model, tok, training_args(s, out), records)
+        trainer = _trl_trainer(model, tok, training_args(s, out, len(records)), records)
     checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
     seconds = time.time() - start

@@ -8,8 +8,17 @@ with logit soft-capping or scaling (Gemma 2) should use the TRL path (`engine: t
 
 from __future__ import annotations
 
+import math
+
 import torch
 import torch.nn.functional as F
+
+
+def warmup_steps(n_rows: int, batch_size: int, grad_accum: int, epochs: float, ratio: float) -> int:
+    """Whole warmup steps, rounded down: transformers rounds a ratio up, which gives a one-step run (a short
+    self-play iteration) a learning rate of zero for its only step."""
+    steps = math.ceil(math.ceil(n_rows / batch_size) / grad_accum * epochs)
+    return int(ratio * steps)
 
 
 def causal_lm_parts(model):

@@ -18,6 +18,7 @@ from sprec.errors import ConfigError, DataError
 from sprec.io import write_json
 from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
+from sprec.train.fast import warmup_steps
 
 DONE = "sft_done.json"
 MODEL_INFO = "model.json"  # what `sprec recommend --model DIR` needs: the model config and the dataset folder
@@ -43,7 +44,7 @@ def tokenized(prompter: Prompter, rows: list[Example]):
     return HFDataset.from_dict(records)
 
 
-def trl_config(s: SFTSettings, out: Path, has_eval: bool):
+def trl_config(s: SFTSettings, out: Path, has_eval: bool, n_rows: int):
     import importlib.util
 
     from trl import SFTConfig
@@ -58,7 +59,7 @@ def trl_config(s: SFTSettings, out: Path, has_eval: bool):
         gradient_accumulation_steps=s.grad_accum,
         num_train_epochs=s.epochs,
         learning_rate=s.learning_rate,
-        warmup_steps=s.warmup_ratio,  # a float in [0, 1) is a share of the steps (transformers 5)
+        warmup_steps=warmup_steps(n_rows, s.batch_size, s.grad_accum, s.epochs, s.warmup_ratio),
         lr_scheduler_type="cosine",
         completion_only_loss=True,
         gradient_checkpointing=s.gradient_checkpointing,  # TRL defaults to True: only costs time at 135M
@@ -118,8 +119,9 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
     if not rows:
         raise DataError("no training example with a target in the catalog", dataset.name)
     valid = training_subset(dataset.splits.get("valid", []), s.eval_examples, s.seed) if s.eval_examples else []
-    trainer = trainer_class(model=model, args=trl_config(s, out, bool(valid)), train_dataset=tokenized(prompter, rows),
-                         eval_dataset=tokenized(prompter, valid) if valid else None, processing_class=tok)  # fmt: skip
+    args = trl_config(s, out, bool(valid), len(rows))
+    trainer = trainer_class(model=model, args=args, train_dataset=tokenized(prompter, rows),
+                            eval_dataset=tokenized(prompter, valid) if valid else None, processing_class=tok)  # fmt: skip
     checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     start = time.time()
     result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
