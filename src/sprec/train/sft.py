@@ -120,8 +120,9 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
         raise DataError("no training example with a target in the catalog", dataset.name)
     valid = training_subset(dataset.splits.get("valid", []), s.eval_examples, s.seed) if s.eval_examples else []
     args = trl_config(s, out, bool(valid), len(rows))
-    trainer = trainer_class(model=model, args=args, train_dataset=tokenized(prompter, rows),
-                            eval_dataset=tokenized(prompter, valid) if valid else None, processing_class=tok)  # fmt: skip
+    eval_data = tokenized(prompter, valid) if valid else None
+    trainer = trainer_class(model=model, args=args, train_dataset=tokenized(prompter, rows), eval_dataset=eval_data,
+                            processing_class=tok)  # fmt: skip
     checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     start = time.time()
     result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
