@@ -18,6 +18,7 @@ from sprec.baselines.popularity import recommend_popular
 from sprec.config import RunConfig
 from sprec.data.dataset import Dataset
 from sprec.data.readers import prepare_dataset
+from sprec.distributed import is_main_process, main_process_first, wait_for_everyone
 from sprec.errors import ConfigError
 from sprec.evaluate import evaluate_predictions, load_predictions, load_results, save_predictions, save_results
 from sprec.io import read_json, write_json
@@ -58,7 +59,8 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, timing
     t = time.time()
     if method == "popularity":
         path = run_dir / "predictions" / "popularity.json"
-        stage_popularity(ds, cfg, path)
+        with main_process_first():
+            stage_popularity(ds, cfg, path)
         timings["popularity"] = round(time.time() - t, 2)
         return {"popularity": path}
     from sprec.llm_stages import predict_llm, train_method  # torch only when an LLM method runs
@@ -71,7 +73,8 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, timing
             name = f"{model_name} ({g})"
             slug = model_name.replace(" ", "").replace("=", "")
             out[name] = run_dir / "predictions" / f"{slug}-{g}.json"
-            predict_llm(name, adapter, ds, cfg, g, out[name])
+            with main_process_first():
+                predict_llm(name, adapter, ds, cfg, g, out[name])
             timings[f"{name}: recommend"] = round(time.time() - t, 2)
     return out
 
@@ -86,23 +89,30 @@ def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, out: Path) -> d
 def run(cfg: RunConfig) -> dict[str, dict]:
     run_dir = Path(cfg.run_dir)
     cfg_dict = json.loads(json.dumps(dataclasses.asdict(cfg)))
-    _check_same_config(run_dir, cfg_dict)
     timings: dict[str, float] = {}
     info = {"config": cfg_dict, "versions": versions(), "seed": cfg.seed, "wall_seconds": timings}
-    write_json(run_dir / "run.json", info)
+    with main_process_first():
+        _check_same_config(run_dir, cfg_dict)
+        if is_main_process():
+            write_json(run_dir / "run.json", info)
 
     t = time.time()
-    ds = stage_prepare(cfg, run_dir)
+    with main_process_first():
+        ds = stage_prepare(cfg, run_dir)
     timings["prepare"] = round(time.time() - t, 2)
     results, predictions = {}, {}
     for method in cfg.methods:
         for name, pred in stage_method(method, ds, cfg, run_dir, timings).items():
-            results[name] = stage_evaluate(ds, cfg, pred, run_dir / "metrics" / pred.name)
+            with main_process_first():
+                results[name] = stage_evaluate(ds, cfg, pred, run_dir / "metrics" / pred.name)
             predictions[name] = pred
-        write_json(run_dir / "run.json", info)
+        if is_main_process():
+            write_json(run_dir / "run.json", info)
     mode = "history items excluded" if cfg.eval.exclude_history else "history items allowed (as the paper's code)"
     preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {mode}\n\n"
-    table = write_report(run_dir, ds, results, predictions, cfg.eval.ks, preamble, cfg.seed)
-    write_json(run_dir / "run.json", info)
-    print(preamble + table)
+    if is_main_process():
+        table = write_report(run_dir, ds, results, predictions, cfg.eval.ks, preamble, cfg.seed)
+        write_json(run_dir / "run.json", info)
+        print(preamble + table)
+    wait_for_everyone()
     return results

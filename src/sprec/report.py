@@ -90,8 +90,9 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         base = _baseline_for(name, list(results))
         if base is None or name == base:
             continue
-        diffs[name] = {"vs": base, **paired_bootstrap(topk[name], topk[base], test, catalog, k, seed=seed)}
-        cells = [f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for m, (d, lo, hi) in diffs[name].items() if m != "vs"]
+        ci = paired_bootstrap(topk[name], topk[base], test, catalog, k, seed=seed)
+        diffs[name] = {"vs": base, **ci}
+        cells = [f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for d, lo, hi in ci.values()]
         lines.append(f"| {name} | {base} | " + " | ".join(cells) + " |")
     ci = ""
     if lines:

@@ -3,7 +3,7 @@
 import torch
 
 from sprec.llm.model import add_lora, load_model
-from sprec.train.fast import answer_nll, plain_answer_loss, sequence_logps, shared_prompt_logps
+from sprec.train.fast import answer_nll, plain_answer_loss, separate_logps, sequence_logps, shared_prompt_logps
 from sprec.train.losses import sequence_logps as logps_from_logits
 
 
@@ -76,4 +76,6 @@ def test_shared_prompt_logps_equal_separate_passes_with_gradients(tiny_cfg):
     separate = torch.cat(separate).view(2, 2)
     g_separate = grads((separate * weights).sum())
     assert torch.allclose(shared, separate, atol=1e-4)
+    with torch.no_grad():  # the one-forward fallback used under DDP gives the same numbers
+        assert torch.allclose(separate_logps(model, prompts, answers, pad), separate, atol=1e-4)
     assert all(torch.allclose(g_shared[k], g_separate[k], atol=1e-4) for k in g_separate)

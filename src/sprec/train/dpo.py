@@ -14,6 +14,7 @@ import torch
 
 from sprec.config import DPOSettings, ModelConfig
 from sprec.data.dataset import Dataset, Example
+from sprec.distributed import is_main_process, main_process_first, on_cpu, wait_for_everyone
 from sprec.errors import DataError
 from sprec.io import read_json, write_json
 from sprec.llm.model import load_adapter, load_model, save_adapter
@@ -128,7 +129,7 @@ def training_args(s: DPOSettings, out: Path, n_pairs: int):
         warmup_steps=warmup_steps(n_pairs, s.batch_size, s.grad_accum, s.epochs, s.warmup_ratio),
         lr_scheduler_type="cosine", save_strategy="steps", save_steps=s.save_every, save_total_limit=2,
         logging_steps=5, report_to="none", seed=s.seed, data_seed=s.seed, bf16=s.bf16,
-        dataloader_pin_memory=False, gradient_checkpointing=s.gradient_checkpointing,
+        dataloader_pin_memory=False, gradient_checkpointing=s.gradient_checkpointing, use_cpu=on_cpu(),
     )  # fmt: skip
     if s.engine == "trl":
         from trl import DPOConfig
@@ -155,8 +156,9 @@ def train_dpo(dataset: Dataset, model_cfg: ModelConfig, s: DPOSettings, pairs: l
     start = time.time()
     if s.engine == "fast":
         refs = out / "reference_logps.json"  # computed once per stage; reused on resume
-        if not refs.exists():
-            write_json(refs, reference_logps(model, records, tok.pad_token_id, s.batch_size))
+        with main_process_first():
+            if not refs.exists():
+                write_json(refs, reference_logps(model, records, tok.pad_token_id, s.batch_size))
         for r, ref in zip(records, read_json(refs), strict=True):
             r["ref_logps"] = ref
         model.train()
@@ -168,12 +170,18 @@ def train_dpo(dataset: Dataset, model_cfg: ModelConfig, s: DPOSettings, pairs: l
     seconds = time.time() - start
     if "ref" in getattr(trainer.model, "peft_config", {}):
         trainer.model.delete_adapter("ref")
+    wait_for_everyone()
+    if not is_main_process():  # the main process writes the adapter and the summary
+        wait_for_everyone()
+        return out / "adapter"
     save_adapter(trainer.model, out / "adapter", model_cfg)
     write_json(out / "log_history.json", trainer.state.log_history)
     write_json(out / DONE, {"pairs": len(pairs), "negatives": s.negatives, "engine": s.engine,
                             "train_loss": result.training_loss, "seconds": round(seconds, 1),
                             "seconds_per_pair": round(seconds / (len(pairs) * s.epochs), 3),
-                            "resumed_from": str(checkpoints[-1]) if checkpoints else None})  # fmt: skip
+                            "resumed_from": str(checkpoints[-1]) if checkpoints else None,
+                            "processes": trainer.args.world_size})  # fmt: skip
+    wait_for_everyone()
     return out / "adapter"
 
 

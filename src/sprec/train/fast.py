@@ -22,15 +22,29 @@ def warmup_steps(n_rows: int, batch_size: int, grad_accum: int, epochs: float, r
 
 
 def causal_lm_parts(model):
-    """(decoder body, output head) of a causal LM, looking through a PEFT wrapper (LoRA layers live inside)."""
-    lm = model.get_base_model() if hasattr(model, "get_base_model") else model
+    """(decoder body, output head) of a causal LM, looking through DDP and PEFT wrappers (LoRA layers live
+    inside the body)."""
+    inner = getattr(model, "module", model)  # DistributedDataParallel
+    lm = inner.get_base_model() if hasattr(inner, "get_base_model") else inner
     return lm.get_decoder(), lm.get_output_embeddings()
+
+
+def is_ddp(model) -> bool:
+    return isinstance(model, torch.nn.parallel.DistributedDataParallel)
+
+
+def final_hidden(model, input_ids, attention_mask) -> torch.Tensor:
+    """The last (normalised) hidden states, through the model's own forward so that DDP sees the call; the
+    head runs on one position only (logits_to_keep=1)."""
+    out = model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True, logits_to_keep=1,
+                use_cache=False)  # fmt: skip
+    return out.hidden_states[-1]
 
 
 def labelled_token_logps(model, input_ids, attention_mask, labels) -> tuple[torch.Tensor, torch.Tensor]:
     """log pi(token) of every labelled token (labels != -100, shifted by one) and the row it belongs to."""
-    body, head = causal_lm_parts(model)
-    hidden = body(input_ids=input_ids, attention_mask=attention_mask, use_cache=False).last_hidden_state
+    _, head = causal_lm_parts(model)
+    hidden = final_hidden(model, input_ids, attention_mask)
     target = labels[:, 1:]
     selected = target != -100
     logits = head(hidden[:, :-1][selected]).float()  # (n_labelled, vocab): the only logits computed
@@ -74,6 +88,16 @@ def pad_right(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.T
     return ids, mask
 
 
+def separate_logps(model, prompts: list[list[int]], answers: list[list[list[int]]], pad_id: int) -> torch.Tensor:
+    """log pi(answer | prompt) with each (prompt, answer) as its own sequence, in one forward; shape (B, R)."""
+    seqs = [p + a for p, row in zip(prompts, answers, strict=True) for a in row]
+    ids, mask = pad_right(seqs, pad_id)
+    labels = torch.full_like(ids, -100)
+    for r, (p, a) in enumerate((p, a) for p, row in zip(prompts, answers, strict=True) for a in row):
+        labels[r, len(p) : len(p) + len(a)] = torch.tensor(a)
+    return sequence_logps(model, ids, mask, labels).view(len(prompts), len(answers[0]))
+
+
 def shared_prompt_logps(model, prompts: list[list[int]], answers: list[list[list[int]]], pad_id: int) -> torch.Tensor:
     """log pi(answer | prompt) for several answers per prompt, running each prompt through the model once.
 
@@ -82,10 +106,12 @@ def shared_prompt_logps(model, prompts: list[list[int]], answers: list[list[list
     runs on top of it; gradients flow back through the cache into the shared prompt computation. A DPO pair
     costs one prompt pass instead of two (S-DPO with m negatives: one instead of m + 1). Returns (B, R).
     """
-    body, head = causal_lm_parts(model)
     n_answers = len(answers[0])
     if any(len(a) != n_answers for a in answers):
         raise ValueError("every prompt needs the same number of answers (pad with repeats and mask the losses)")
+    if is_ddp(model):  # DDP syncs gradients of one forward per step: one batch of whole sequences instead
+        return separate_logps(model, prompts, answers, pad_id)
+    body, head = causal_lm_parts(model)
     p_ids, p_mask = pad_left(prompts, pad_id)
     p_pos = (p_mask.cumsum(1) - 1).clamp(min=0)
     out = body(input_ids=p_ids, attention_mask=p_mask, position_ids=p_pos, use_cache=True)

@@ -13,6 +13,7 @@ import numpy as np
 from sprec.config import ModelConfig, RecommendSettings, SelfPlaySettings
 from sprec.data.dataset import Dataset, Example
 from sprec.decoding import CatalogTrie
+from sprec.distributed import main_process_first
 from sprec.io import read_json, read_jsonl, write_json, write_jsonl
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
@@ -79,7 +80,8 @@ def run_selfplay(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, 
     for t in range(s.iterations):
         it = out / f"iteration-{t + 1}"
         rows = sample_prompts(dataset.splits["train"], s.prompts, seed + 1000 * (t + 1))
-        pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl")
+        with main_process_first():
+            pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl")
         after_sft = train_sft(dataset, model_cfg, s.sft, it / "sft", init_adapter=current, rows=rows)
         current = train_dpo(dataset, model_cfg, s.dpo, pairs, it / "dpo", init_adapter=after_sft)
         adapters.append(current)

@@ -14,6 +14,7 @@ import torch
 
 from sprec.config import ModelConfig, SFTSettings
 from sprec.data.dataset import Dataset, Example
+from sprec.distributed import is_main_process, on_cpu, wait_for_everyone
 from sprec.errors import ConfigError, DataError
 from sprec.io import write_json
 from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
@@ -76,6 +77,7 @@ def trl_config(s: SFTSettings, out: Path, has_eval: bool, n_rows: int):
         max_length=None,  # prompts are already fitted to model.max_prompt_tokens
         dataloader_num_workers=0,
         dataloader_pin_memory=False,
+        use_cpu=on_cpu(),
     )
 
 
@@ -127,6 +129,10 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
     start = time.time()
     result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
     seconds = time.time() - start
+    wait_for_everyone()
+    if not is_main_process():  # the main process writes the adapter and the summary
+        wait_for_everyone()
+        return out / "adapter"
     save_adapter(trainer.model, out / "adapter", model_cfg)
     history = trainer.state.log_history
     write_json(out / "log_history.json", history)
@@ -138,10 +144,12 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
         "seconds": round(seconds, 1),
         "seconds_per_example": round(seconds / (len(rows) * s.epochs), 3),
         "resumed_from": str(checkpoints[-1]) if checkpoints else None,
+        "processes": trainer.args.world_size,
         "prompt_stats": dict(prompter.stats),
     }
     write_json(out / MODEL_INFO, {"model": dataclasses.asdict(model_cfg), "data": str(dataset.path)})
     write_json(out / DONE, summary)
+    wait_for_everyone()
     return out / "adapter"
 
 
