@@ -2,6 +2,7 @@
 respects history exclusion, beams give distinct items."""
 
 import pytest
+import torch
 
 from sprec.config import RecommendSettings
 from sprec.decoding import CatalogTrie
@@ -35,11 +36,34 @@ def test_constrained_generations_are_catalog_items(tiny, goodreads_dataset, beam
     rows = goodreads_dataset.splits["test"][:6]
     s = RecommendSettings(grounding="trie", k=4, num_beams=beams, exclude_history=True, batch_size=8)
     rec = recommend(model, tok, prompter, rows, s, cache_dir=goodreads_dataset.path)
-    assert rec.stats["generations_outside_catalog"] == 0
     for row, e, texts in zip(rec.topk, rows, rec.generations, strict=True):
         assert len(row) == 4 and len(set(row)) == 4  # beams: distinct items
         assert not set(row) & set(e.history)
-        assert goodreads_dataset.catalog.id_of(texts[0].strip()[1:-1]) == row[0]  # text is the item's quoted title
+        assert texts[0].startswith(prompter.answer_text(row[0]))  # the generated answer is the item's title
+
+
+def test_beam_search_scores_are_the_items_log_probs_and_greedy_matches_generate(tiny, goodreads_dataset):
+    from sprec.decoding import trie_beam_search
+    from sprec.recommend import generate
+    from sprec.train.fast import sequence_logps
+
+    model, tok, prompter = tiny
+    rows = goodreads_dataset.splits["test"][:3]
+    prompts = [prompter.prompt_ids(e.history) for e in rows]
+    trie = CatalogTrie(prompter.all_answer_ids())
+    found = trie_beam_search(model, prompts, trie, 5, tok.pad_token_id)
+    for p, row in zip(prompts, found, strict=True):
+        scores = [s for _, s in row]
+        assert scores == sorted(scores, reverse=True) and len({i for i, _ in row}) == 5
+        for item, score in row[:2]:  # teacher-forced log-prob of the whole answer
+            a = prompter.answer_ids(item)
+            ids = torch.tensor([p + a])
+            labels = torch.tensor([[-100] * len(p) + a])
+            with torch.no_grad():
+                assert abs(sequence_logps(model, ids, torch.ones_like(ids), labels).item() - score) < 1e-3
+    greedy = trie_beam_search(model, prompts, trie, 1, tok.pad_token_id)
+    hf = generate(model, tok, prompts, batch_size=3, max_new_tokens=trie.depth, trie=trie)
+    assert [g[0][0] for g in greedy] == [trie.item_of(h[0], tok.eos_token_id) for h in hf]
 
 
 def test_excluding_everything_is_a_clear_error(tiny, goodreads_dataset):
@@ -51,7 +75,7 @@ def test_excluding_everything_is_a_clear_error(tiny, goodreads_dataset):
     small = Catalog(goodreads_dataset.catalog.items[:3], [])
     p = Prompter(tok, small, "book")
     s = RecommendSettings(grounding="trie", k=1, num_beams=1, exclude_history=True)
-    with pytest.raises(DataError, match="every catalog item is excluded"):
+    with pytest.raises(DataError, match="row 1: only 0 items left for a top-1 list"):
         recommend(model, tok, p, [Example((0, 1, 2), None)], s)
     with pytest.raises(DataError, match="K = 4 is larger than the catalog"):
         recommend(model, tok, p, [Example((0,), None)], replace(s, k=4))

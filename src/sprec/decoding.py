@@ -42,6 +42,15 @@ class CatalogTrie:
             self.item_at[node] = item
             self.paths.append(path)
         self.depth = max(len(p) for p in self.paths)
+        self._arrays: dict[int, tuple[torch.Tensor, list[int]]] = {}
+
+    def child_arrays(self, node: int) -> tuple[torch.Tensor, list[int]]:
+        """(child tokens as a tensor, child nodes) of a node, built once per node."""
+        cached = self._arrays.get(node)
+        if cached is None:
+            tokens = list(self.children[node])
+            cached = self._arrays[node] = (torch.tensor(tokens), [self.children[node][t] for t in tokens])
+        return cached
 
     def walk(self, ids: Sequence[int]) -> int | None:
         """The node reached by `ids` from the root, or None if they leave the trie."""
@@ -94,3 +103,65 @@ class TrieLogitsProcessor(LogitsProcessor):
                 raise DataError("every catalog item is excluded for a row; lower K or disable history exclusion")
             mask[row, allowed] = 0.0
         return scores + mask
+
+
+@torch.no_grad()
+def trie_beam_search(model, prompts: list[list[int]], trie: CatalogTrie, beams: int, pad_id: int,
+                     excluded: list[Sequence[int]] | None = None) -> list[list[tuple[int, float]]]:  # fmt: skip
+    """Beam search over the catalog trie: up to `beams` items per prompt as (item, log pi(answer | prompt)),
+    best first. A beam that completes an answer leaves the beam as a finished item; a prompt stops when it
+    has `beams` of them. With beams = 1 this is greedy constrained decoding.
+
+    Unlike generate(num_beams=K), the prompt runs through the model once and its key/value cache is then
+    shared by the beams (the prefill dominates the cost; CPU_NOTES.md). Scores are plain sums of token
+    log-probs (no length penalty): items rank by the probability of their whole answer.
+    """
+    from sprec.train.fast import pad_left  # a plain helper, shared with the training step
+
+    model.eval()
+    ids, mask = pad_left(prompts, pad_id)
+    pos = (mask.cumsum(1) - 1).clamp(min=0)
+    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+    cache, logps = out.past_key_values, out.logits[:, -1].float().log_softmax(-1)
+    lengths = mask.sum(1)
+    ex = [trie.excluded_counts(x) for x in excluded] if excluded else [{} for _ in prompts]
+    done: list[list[tuple[int, float]]] = [[] for _ in prompts]
+    rows = [(p, 0, 0.0) for p in range(len(prompts))]  # (prompt, trie node, score) per cache row
+    step = 0
+    while rows:
+        candidates: dict[int, list[tuple[float, int, int, int]]] = {}  # prompt -> (score, row, token, node)
+        for r, (p, node, score) in enumerate(rows):
+            tokens_t, kids = trie.child_arrays(node)
+            lp = logps[r, tokens_t]
+            if ex[p]:  # mask the branches whose every item is excluded for this prompt
+                blocked = [j for j, c in enumerate(kids) if trie.count[c] <= ex[p].get(c, 0)]
+                lp[blocked] = float("-inf")
+            top = lp.topk(min(beams, len(kids)))  # no beam needs more than `beams` children of one node
+            for v, j in zip(top.values.tolist(), top.indices.tolist(), strict=True):
+                if v > float("-inf"):
+                    candidates.setdefault(p, []).append((score + v, r, int(tokens_t[j]), kids[j]))
+        keep, new_rows, tokens = [], [], []
+        for p, cands in candidates.items():
+            for score, r, t, c in sorted(cands, key=lambda x: -x[0])[: beams - len(done[p])]:
+                if c in trie.item_at:
+                    done[p].append((trie.item_at[c], score))
+                    continue
+                keep.append(r)
+                new_rows.append((p, c, score))
+                tokens.append(t)
+        # a prompt is finished when it has `beams` items and no kept beam can beat the worst of them
+        finished = {p for p in range(len(prompts)) if len(done[p]) >= beams}
+        alive = [j for j, (p, _, _) in enumerate(new_rows) if p not in finished]
+        if not alive:
+            break
+        keep, new_rows, tokens = [keep[j] for j in alive], [new_rows[j] for j in alive], [tokens[j] for j in alive]
+        src = torch.tensor(keep)
+        cache.batch_select_indices(src)
+        prompt_of = torch.tensor([p for p, _, _ in new_rows])
+        step += 1
+        full_mask = torch.cat([mask[prompt_of], torch.ones(len(new_rows), step, dtype=mask.dtype)], 1)
+        out = model(input_ids=torch.tensor(tokens)[:, None], attention_mask=full_mask,
+                    position_ids=(lengths[prompt_of] + step - 1)[:, None], past_key_values=cache, use_cache=True,
+                    logits_to_keep=1)  # fmt: skip
+        cache, logps, rows = out.past_key_values, out.logits[:, -1].float().log_softmax(-1), new_rows
+    return [sorted(d, key=lambda x: -x[1])[:beams] for d in done]

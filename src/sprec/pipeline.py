@@ -33,9 +33,16 @@ def versions() -> dict[str, str]:
     return out
 
 
+def _recorded_settings_hold(recorded, current) -> bool:
+    """Every setting the earlier run recorded is unchanged (settings added by a newer sprec do not count)."""
+    if isinstance(recorded, dict) and isinstance(current, dict):
+        return all(k in current and _recorded_settings_hold(v, current[k]) for k, v in recorded.items())
+    return recorded == current
+
+
 def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
     info = run_dir / "run.json"
-    if info.exists() and read_json(info).get("config") != cfg_dict:
+    if info.exists() and not _recorded_settings_hold(read_json(info).get("config"), cfg_dict):
         raise ConfigError(f"{run_dir} holds a run with another config; choose a new run_dir or delete it")
 
 

@@ -14,7 +14,7 @@ from transformers import LogitsProcessorList
 
 from sprec.config import RecommendSettings
 from sprec.data.dataset import Catalog, Example
-from sprec.decoding import CatalogTrie, TrieLogitsProcessor
+from sprec.decoding import CatalogTrie, TrieLogitsProcessor, trie_beam_search
 from sprec.errors import DataError
 from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
 from sprec.prompts import Prompter
@@ -80,18 +80,16 @@ def recommend(model, tokenizer, prompter: Prompter, examples: list[Example], s: 
     if s.grounding == "trie":
         trie = CatalogTrie(prompter.all_answer_ids())
         beams = s.num_beams or s.k
-        gens = generate(model, tokenizer, prompts, batch_size=max(1, s.batch_size // beams), num_beams=beams,
-                        num_return=min(beams, s.k), max_new_tokens=trie.depth, trie=trie, excluded=excluded,
-                        seed=s.seed, desc=f"trie decoding ({beams} beams)")  # fmt: skip
-        items = [[trie.item_of(g, tokenizer.eos_token_id) for g in row] for row in gens]
-        stats["generations_outside_catalog"] = sum(i is None for row in items for i in row)
-        texts = [[tokenizer.decode(g, skip_special_tokens=True) for g in row] for row in gens]
+        found = _trie_search(model, prompts, trie, beams, tokenizer.pad_token_id, excluded, s.batch_size)
+        texts = [[f"{prompter.answer_text(i)} ({lp:.2f})" for i, lp in row] for row in found]
         if beams >= s.k:
-            return Recommendations([list(dict.fromkeys(r)) for r in items], texts, stats)
+            short = [r for r, row in enumerate(found) if len(row) < s.k]
+            if short:
+                raise DataError(f"only {len(found[short[0]])} items left for a top-{s.k} list", row=short[0] + 1)
+            return Recommendations([[i for i, _ in row][: s.k] for row in found], texts, stats)
         # greedy trie (beams < k): the generated item first, then its embedding neighbours
-        firsts = [catalog.title(r[0]) for r in items]
-        topk = _embedding_topk(firsts, prompter, s, excluded, cache_dir)
-        return Recommendations(topk, texts, stats)
+        firsts = [catalog.title(row[0][0]) for row in found]
+        return Recommendations(_embedding_topk(firsts, prompter, s, excluded, cache_dir), texts, stats)
     gens = generate(model, tokenizer, prompts, batch_size=s.batch_size, max_new_tokens=s.max_new_tokens,
                     do_sample=s.do_sample, temperature=s.temperature, seed=s.seed, desc="generate")  # fmt: skip
     texts = [[tokenizer.decode(g, skip_special_tokens=True) for g in row] for row in gens]
@@ -99,6 +97,20 @@ def recommend(model, tokenizer, prompter: Prompter, examples: list[Example], s: 
     stats["exact_catalog_titles"] = sum(catalog.id_of(t) is not None for t in titles)
     stats["generations_reaching_eos"] = sum(tokenizer.eos_token_id in row[0] for row in gens)
     return Recommendations(_embedding_topk(titles, prompter, s, excluded, cache_dir), texts, stats)
+
+
+def _trie_search(model, prompts, trie, beams, pad_id, excluded, batch_size) -> list[list[tuple[int, float]]]:
+    """trie_beam_search over batches of similar-length prompts (little padding), results in input order."""
+    order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
+    found: list = [None] * len(prompts)
+    for start in tqdm(range(0, len(order), batch_size), desc=f"trie beam search ({beams})", unit="batch", leave=False):
+        idx = order[start : start + batch_size]
+        ex = [excluded[i] for i in idx] if excluded else None
+        for i, row in zip(
+            idx, trie_beam_search(model, [prompts[i] for i in idx], trie, beams, pad_id, ex), strict=True
+        ):
+            found[i] = row
+    return found
 
 
 def _embedding_topk(titles: list[str], prompter: Prompter, s: RecommendSettings, excluded, cache_dir):
