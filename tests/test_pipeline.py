@@ -12,10 +12,11 @@ from tests.conftest import ROOT
 
 def test_quickstart_runs_and_resumes(tmp_path):
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
-    cfg.run_dir = str(tmp_path / "run")
+    cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity"]  # the LLM stages: test_end_to_end.py
     first = run(cfg)
     assert first["popularity"]["1"]["ORRatio"] == 1.0
-    for name in ("results.md", "results.csv", "results.json", "run.json", "data/meta.json"):
+    for name in ("results.md", "results.csv", "results.json", "run.json", "data/meta.json",
+                 "plots/exposure_by_popularity.png", "plots/genres.png"):  # fmt: skip
         assert (tmp_path / "run" / name).exists(), name
     info = json.loads((tmp_path / "run/run.json").read_text())
     assert info["seed"] == 0 and "numpy" in info["versions"] and "prepare" in info["wall_seconds"]
@@ -28,7 +29,7 @@ def test_quickstart_runs_and_resumes(tmp_path):
 
 def test_other_config_in_same_run_dir_is_refused(tmp_path):
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
-    cfg.run_dir = str(tmp_path / "run")
+    cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity"]
     run(cfg)
     cfg.eval.exclude_history = True
     with pytest.raises(ConfigError, match="holds a run with another config"):
