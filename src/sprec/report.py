@@ -105,12 +105,12 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
     targets = np.array([-1 if e.target is None else e.target for e in test])
     plots.exposure_by_popularity(topk, catalog, targets, out / "plots" / "exposure_by_popularity.png", k)
     plots.genre_distribution(topk, test, catalog, out / "plots" / "genres.png", k)
-    for grounding in {n[n.rfind("(") :] for n in results if n.startswith("sprec")}:
-        rows = (
-            [(0, results[_baseline_for(grounding, list(results))])] if _baseline_for(grounding, list(results)) else []
-        )
-        rows += [(int(n.split("t=")[1].split()[0]), results[n]) for n in results
-                 if n.startswith("sprec") and n.endswith(grounding)]  # fmt: skip
+    iterations = [n for n in results if n.startswith("sprec t=")]
+    for grounding in sorted({n[n.rfind("(") :] for n in iterations}):
+        base = _baseline_for(grounding, list(results))
+        series = [(0, results[base])] if base else []  # iteration 0 = the SFT model
+        series += [(int(n.split("t=")[1].split()[0]), results[n]) for n in iterations if n.endswith(grounding)]
         slug = grounding.strip("()")
-        plots.metrics_per_iteration(sorted(rows), out / "plots" / f"sprec_iterations_{slug}.png", str(k))
+        plots.metrics_per_iteration(sorted(series, key=lambda x: x[0]), out / "plots" / f"sprec_iterations_{slug}.png",
+                                    str(k))  # fmt: skip
     return table
