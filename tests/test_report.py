@@ -1,0 +1,35 @@
+"""The report: bootstrap differences (zero for identical predictions, signed right otherwise) and plots."""
+
+import numpy as np
+
+from sprec.baselines.popularity import recommend_popular
+from sprec.pipeline import _recorded_settings_hold
+from sprec.report import _baseline_for, paired_bootstrap
+
+
+def test_bootstrap_of_identical_and_of_better_predictions(goodreads_dataset):
+    test, cat = goodreads_dataset.splits["test"], goodreads_dataset.catalog
+    pop = np.array(recommend_popular(cat, test, 10))
+    same = paired_bootstrap(pop, pop, test, cat, 10, resamples=50)
+    assert all(v == (0.0, 0.0, 0.0) for v in same.values())
+    oracle = pop.copy()
+    targets = [e.target for e in test]
+    for r, t in enumerate(targets):
+        if t is not None and t not in oracle[r]:
+            oracle[r, 0] = t  # put the true item first: HR must rise, with an interval above zero
+    diff = paired_bootstrap(oracle, pop, test, cat, 10, resamples=50)
+    d, lo, hi = diff["HR"]
+    assert 0 < lo <= d <= hi
+
+
+def test_each_method_is_compared_with_the_sft_row_of_its_grounding():
+    names = ["popularity", "sft (embedding)", "sft (trie)", "dpo (trie)", "sprec t=1 (embedding)"]
+    assert _baseline_for("dpo (trie)", names) == "sft (trie)"
+    assert _baseline_for("sprec t=1 (embedding)", names) == "sft (embedding)"
+    assert _baseline_for("popularity", names) == "sft (embedding)"
+
+
+def test_resume_accepts_settings_added_later_but_not_changed_ones():
+    old = {"sft": {"examples": 512}, "seed": 0}
+    assert _recorded_settings_hold(old, {"sft": {"examples": 512, "engine": "fast"}, "seed": 0, "dpo": {}})
+    assert not _recorded_settings_hold(old, {"sft": {"examples": 256}, "seed": 0})
