@@ -1,9 +1,14 @@
-"""Generation speed on the same 64 Goodreads test prompts, one model, one run: unconstrained greedy,
-trie-constrained greedy, and trie-constrained beam search with K = 5 beams (a generative top-5 list);
-plus the share of unconstrained generations that are exact catalog titles.
+"""Generation speed on the same 64 Goodreads test prompts, one model, one run:
+- the official recipe (SPRec's released inference: greedy, batch 4, always 128 new tokens, since its SFT
+  trains no EOS), as the reference;
+- sprec's unconstrained greedy (batched longest-first, stops at EOS);
+- greedy and K = 5 beam search over the catalog trie (sprec's beam search: one prefill per prompt shared
+  by the beams), and transformers' generate(num_beams=5) with the same trie, which prefills every beam;
+plus the share of unconstrained generations that are exact catalog titles, and whether sprec's greedy
+answers equal the official recipe's where both have stopped.
 
-Run: python benchmarks/bench_generate.py [--adapter RUN_DIR/adapter] [--prompts 64] [--batch-size 16]
-(without an adapter the base SmolLM2 is measured: it rarely writes a catalog title unconstrained)
+Run: python benchmarks/bench_generate.py [--adapter RUN/models/sft/adapter] [--prompts 64]
+(the base SmolLM2 without an adapter rarely writes a catalog title unconstrained)
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 
 from sprec.config import ModelConfig, load_data_config
 from sprec.data.readers import prepare_dataset
-from sprec.decoding import CatalogTrie
+from sprec.decoding import CatalogTrie, trie_beam_search
 from sprec.grounding import extract_title
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
@@ -23,39 +28,59 @@ from sprec.recommend import generate
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def timed(fn):
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def batched_beams(model, prompts, trie, beams, pad, batch):
+    return [r for i in range(0, len(prompts), batch) for r in trie_beam_search(model, prompts[i : i + batch], trie,
+            beams, pad)]  # fmt: skip
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--adapter", help="a trained adapter folder (default: the base model)")
     ap.add_argument("--prompts", type=int, default=64)
-    ap.add_argument("--batch-size", type=int, default=16)
     a = ap.parse_args()
     ds = prepare_dataset(load_data_config(ROOT / "configs/data/goodreads.yaml"))
     cfg = ModelConfig()
     model, tok = load_model(cfg, a.adapter)
     prompter = Prompter(tok, ds.catalog, ds.item_noun, cfg.system_prompt, cfg.max_prompt_tokens)
-    rows = ds.splits["test"][: a.prompts]
-    prompts = [prompter.prompt_ids(e.history) for e in rows]
-    t = time.perf_counter()
-    trie = CatalogTrie(prompter.all_answer_ids())
-    print(f"trie over {len(ds.catalog)} titles built in {time.perf_counter() - t:.2f} s (depth {trie.depth})")
+    prompts = [prompter.prompt_ids(e.history) for e in ds.splits["test"][: a.prompts]]
+    t, trie = timed(lambda: CatalogTrie(prompter.all_answer_ids()))
+    print(f"{len(prompts)} prompts; trie over {len(ds.catalog)} titles built in {t:.2f} s (depth {trie.depth})")
+    pad, eos = tok.pad_token_id, tok.eos_token_id
     runs = {
-        "greedy (unconstrained, 64 new tokens max)": dict(max_new_tokens=64, batch_size=a.batch_size),
-        "greedy + trie": dict(max_new_tokens=trie.depth, batch_size=a.batch_size, trie=trie),
-        "beam search K=5 + trie": dict(
-            max_new_tokens=trie.depth, batch_size=max(1, a.batch_size // 5), trie=trie, num_beams=5, num_return=5
-        ),  # fmt: skip
-    }
-    speed = {}
-    for name, kwargs in runs.items():
-        t = time.perf_counter()
-        out = generate(model, tok, prompts, **kwargs)
-        speed[name] = len(prompts) / (time.perf_counter() - t)
-        if "unconstrained" in name:
-            texts = [tok.decode(g[0], skip_special_tokens=True) for g in out]
-            exact = sum(ds.catalog.id_of(extract_title(x)) is not None for x in texts)
-    for name, v in speed.items():
-        print(f"{name:45s} {v:6.2f} prompts/s   ({v / speed['greedy + trie']:.2f}x greedy + trie)")
+        "official recipe (batch 4, 128 tokens)": lambda: generate(model, tok, prompts, batch_size=4,
+                                                                  max_new_tokens=128, min_new_tokens=128),
+        "sprec greedy (batch 16, stop at EOS)": lambda: generate(model, tok, prompts, batch_size=16, max_new_tokens=64),
+        "sprec greedy + trie": lambda: batched_beams(model, prompts, trie, 1, pad, 16),
+        "sprec beam search K=5 + trie": lambda: batched_beams(model, prompts, trie, 5, pad, 8),
+        "generate(num_beams=5) + trie": lambda: generate(model, tok, prompts, batch_size=3, max_new_tokens=trie.depth,
+                                                         num_beams=5, num_return=5, trie=trie),
+    }  # fmt: skip
+    seconds, outputs = {}, {}
+    for name, fn in runs.items():
+        seconds[name], outputs[name] = timed(fn)
+        print(f"  {name:42s} {len(prompts) / seconds[name]:6.2f} prompts/s", flush=True)
+    base, greedy = seconds["official recipe (batch 4, 128 tokens)"], seconds["sprec greedy (batch 16, stop at EOS)"]
+    print(f"sprec greedy vs official recipe: {base / greedy:.1f}x faster (target >= 5x)")
+    print(
+        f"beam search K=5 + trie costs {seconds['sprec beam search K=5 + trie'] / greedy:.1f}x unconstrained greedy "
+        f"(target <= 3x); generate(num_beams=5) costs {seconds['generate(num_beams=5) + trie'] / greedy:.1f}x"
+    )
+    texts = [tok.decode(g[0], skip_special_tokens=True) for g in outputs["sprec greedy (batch 16, stop at EOS)"]]
+    exact = sum(ds.catalog.id_of(extract_title(x)) is not None for x in texts)
     print(f"exact catalog titles, unconstrained greedy: {exact}/{len(prompts)} ({exact / len(prompts):.0%})")
+    official, ours = outputs["official recipe (batch 4, 128 tokens)"], outputs["sprec greedy (batch 16, stop at EOS)"]
+    # the recipe suppresses EOS (128 tokens forced), so compare the answer tokens before sprec's EOS
+    same = sum(
+        o[0][: len(s[0]) - 1] == s[0][:-1] for o, s in zip(official, ours, strict=True) if s[0] and s[0][-1] == eos
+    )
+    stopped = sum(bool(s[0]) and s[0][-1] == eos for s in outputs["sprec greedy (batch 16, stop at EOS)"])
+    print(f"greedy answers identical to the official recipe's first tokens: {same}/{stopped} (rows that stopped)")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def _pad_left(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.
 @torch.no_grad()
 def generate(model, tokenizer, prompts: list[list[int]], *, batch_size: int, max_new_tokens: int, num_beams: int = 1,
              num_return: int = 1, do_sample: bool = False, temperature: float = 1.0, seed: int = 0,
-             trie: CatalogTrie | None = None, excluded: list[list[int]] | None = None,
+             trie: CatalogTrie | None = None, excluded: list[list[int]] | None = None, min_new_tokens: int = 0,
              desc: str = "generate") -> list[list[list[int]]]:  # fmt: skip
     """Generated token ids (after the prompt, up to EOS) per prompt, `num_return` sequences each. Prompts are
     batched longest first so that a batch pads little; results come back in the input order."""
@@ -60,7 +60,7 @@ def generate(model, tokenizer, prompts: list[list[int]], *, batch_size: int, max
         seqs = model.generate(input_ids=ids, attention_mask=mask, max_new_tokens=max_new_tokens, num_beams=num_beams,
                               num_return_sequences=num_return, do_sample=do_sample, temperature=temperature if do_sample
                               else None, top_p=None, top_k=None, eos_token_id=eos, pad_token_id=pad,
-                              logits_processor=processors)  # fmt: skip
+                              logits_processor=processors, min_new_tokens=min_new_tokens or None)  # fmt: skip
         gen = seqs[:, ids.shape[1] :].tolist()
         for j, i in enumerate(idx):
             for row in gen[j * num_return : (j + 1) * num_return]:
