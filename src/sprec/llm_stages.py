@@ -4,6 +4,7 @@ evaluation stages run without torch)."""
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 from sprec.config import RunConfig
@@ -47,8 +48,10 @@ def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding
         cfg.recommend, grounding=grounding, k=max(cfg.eval.ks), exclude_history=cfg.eval.exclude_history
     )
     test = ds.splits["test"]
+    start = time.time()
     rec = recommend(model, tok, prompter, test, s, cache_dir=path.parent)
     write_jsonl(path.with_suffix(".generations.jsonl"), ({"row": i, "generated": g, "topk": t}
                 for i, (g, t) in enumerate(zip(rec.generations, rec.topk, strict=True))))  # fmt: skip
     save_predictions(path, rec.topk, method=name, dataset=ds.name, split="test", grounding=grounding,
-                     exclude_history=s.exclude_history, stats={**rec.stats, **prompter.stats})  # fmt: skip
+                     exclude_history=s.exclude_history, stats={**rec.stats, **prompter.stats},
+                     seconds=round(time.time() - start, 1))  # fmt: skip

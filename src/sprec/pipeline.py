@@ -76,13 +76,13 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, timing
     for model_name, adapter, train_seconds in train_method(method, ds, cfg, run_dir):
         timings[f"{model_name}: train"] = train_seconds
         for g in cfg.groundings:
-            t = time.time()
             name = f"{model_name} ({g})"
             slug = model_name.replace(" ", "").replace("=", "")
             out[name] = run_dir / "predictions" / f"{slug}-{g}.json"
             with main_process_first():
                 predict_llm(name, adapter, ds, cfg, g, out[name])
-            timings[f"{name}: recommend"] = round(time.time() - t, 2)
+            # as recorded by the stage itself, so that a resumed run keeps the times of earlier sessions
+            timings[f"{name}: recommend"] = load_predictions(out[name]).meta.get("seconds")
     return out
 
 
