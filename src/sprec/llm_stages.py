@@ -15,7 +15,7 @@ from sprec.llm.model import load_model
 from sprec.prompts import Prompter
 from sprec.recommend import recommend
 from sprec.train.dpo import dpo_summary, random_negative_pairs, train_dpo
-from sprec.train.selfplay import run_selfplay, sample_prompts
+from sprec.train.selfplay import iteration_seconds, run_selfplay, sample_prompts
 from sprec.train.sft import sft_summary, train_sft
 
 
@@ -34,7 +34,7 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> lis
         adapter = train_dpo(ds, cfg.model, settings, pairs, models / method, init_adapter=sft_adapter)
         return [(method, adapter, dpo_summary(models / method)["seconds"])]
     adapters = run_selfplay(ds, cfg.model, cfg.selfplay, sft_adapter, models / "sprec", cfg.seed)
-    return [(f"sprec t={t + 1}", a, dpo_summary(a.parent)["seconds"]) for t, a in enumerate(adapters)]
+    return [(f"sprec t={t + 1}", a, iteration_seconds(models / "sprec", t + 1)) for t, a in enumerate(adapters)]
 
 
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path) -> None:

@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 from sprec.config import DPOSettings, SelfPlaySettings, SFTSettings
 from sprec.llm.model import add_lora, load_model, save_adapter
 from sprec.prompts import Prompter
-from sprec.train.selfplay import iteration_stats, model_negatives, run_selfplay, sample_prompts
+from sprec.train.selfplay import iteration_seconds, iteration_stats, model_negatives, run_selfplay, sample_prompts
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +49,7 @@ def test_loop_resumes_to_the_same_result(tiny_cfg, start, goodreads_dataset, tmp
     assert [p.parent.parent.name for p in full] == ["iteration-1", "iteration-2"]
     assert (tmp_path / "full/iteration-2/pairs.jsonl").exists()
     assert "negative_equals_positive" in iteration_stats(tmp_path / "full", 1)
+    assert iteration_seconds(tmp_path / "full", 2) > 0
     shutil.copytree(tmp_path / "full", tmp_path / "part")
     shutil.rmtree(tmp_path / "part/iteration-2")  # stopped after iteration 1
     part = run_selfplay(goodreads_dataset, tiny_cfg, s, start, tmp_path / "part")

@@ -5,6 +5,7 @@ frozen state is the reference. Each step writes its output and a done-marker; a 
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -58,6 +59,7 @@ def make_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SelfP
                seed: int, path: Path) -> list[PreferencePair]:  # fmt: skip
     """Preference pairs of one iteration, written to `path` (items as ids) and read back on resume."""
     if not path.exists():
+        start = time.time()
         model, tok = load_model(model_cfg, adapter)
         m = model_cfg
         prompter = Prompter(tok, dataset.catalog, dataset.item_noun, m.system_prompt, m.max_prompt_tokens)
@@ -67,7 +69,8 @@ def make_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SelfP
         stats["pairs_dropped_no_negative"] = len(rows) - len(pairs)
         counts = Counter(i for p in pairs for i in p["rejected"])
         stats["distinct_negatives"] = len(counts)
-        write_json(path.with_name("negatives_stats.json"), {**stats, "most_rejected": counts.most_common(10)})
+        write_json(path.with_name("negatives_stats.json"), {**stats, "most_rejected": counts.most_common(10),
+                                                            "seconds": round(time.time() - start, 1)})  # fmt: skip
         write_jsonl(path, pairs)
     return [PreferencePair(tuple(r["history"]), r["chosen"], tuple(r["rejected"])) for _, r in read_jsonl(path)]
 
@@ -90,3 +93,10 @@ def run_selfplay(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, 
 
 def iteration_stats(out_dir: str | Path, t: int) -> dict:
     return read_json(Path(out_dir) / f"iteration-{t}" / "negatives_stats.json")
+
+
+def iteration_seconds(out_dir: str | Path, t: int) -> float:
+    """Wall time of iteration t: negatives + SFT step + DPO step, as each step recorded it."""
+    it = Path(out_dir) / f"iteration-{t}"
+    steps = [it / "negatives_stats.json", it / "sft" / "sft_done.json", it / "dpo" / "dpo_done.json"]
+    return round(sum(read_json(p).get("seconds") or 0 for p in steps), 1)
