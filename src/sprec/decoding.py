@@ -10,6 +10,7 @@ import torch
 from transformers import LogitsProcessor
 
 from sprec.errors import DataError
+from sprec.llm.padding import pad_left
 
 
 class CatalogTrie:
@@ -116,8 +117,6 @@ def trie_beam_search(model, prompts: list[list[int]], trie: CatalogTrie, beams: 
     shared by the beams (the prefill dominates the cost; CPU_NOTES.md). Scores are plain sums of token
     log-probs (no length penalty): items rank by the probability of their whole answer.
     """
-    from sprec.train.fast import pad_left  # a plain helper, shared with the training step
-
     model.eval()
     ids, mask = pad_left(prompts, pad_id)
     pos = (mask.cumsum(1) - 1).clamp(min=0)

@@ -17,6 +17,7 @@ from sprec.data.dataset import Catalog, Example
 from sprec.decoding import CatalogTrie, TrieLogitsProcessor, trie_beam_search
 from sprec.errors import DataError
 from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
+from sprec.llm.padding import pad_left
 from sprec.prompts import Prompter
 
 
@@ -25,16 +26,6 @@ class Recommendations:
     topk: list[list[int]]  # per row, item ids best first
     generations: list[list[str]]  # per row, the raw generated text(s)
     stats: Counter = field(default_factory=Counter)
-
-
-def _pad_left(batch: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(p) for p in batch)
-    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(batch), width), dtype=torch.long)
-    for r, p in enumerate(batch):
-        ids[r, width - len(p) :] = torch.tensor(p)
-        mask[r, width - len(p) :] = 1
-    return ids, mask
 
 
 @torch.no_grad()
@@ -51,7 +42,7 @@ def generate(model, tokenizer, prompts: list[list[int]], *, batch_size: int, max
     torch.manual_seed(seed)
     for start in tqdm(range(0, len(order), batch_size), desc=desc, unit="batch", leave=False):
         idx = order[start : start + batch_size]
-        ids, mask = _pad_left([prompts[i] for i in idx], pad)
+        ids, mask = pad_left([prompts[i] for i in idx], pad)
         processors = LogitsProcessorList()
         if trie is not None:
             ex = [excluded[i] for i in idx] if excluded else None

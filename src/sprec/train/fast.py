@@ -13,6 +13,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from sprec.llm.padding import pad_left, pad_right
+
 
 def warmup_steps(n_rows: int, batch_size: int, grad_accum: int, epochs: float, ratio: float) -> int:
     """Whole warmup steps, rounded down: transformers rounds a ratio up, which gives a one-step run (a short
@@ -68,24 +70,6 @@ def plain_answer_loss(model, input_ids, attention_mask, labels) -> torch.Tensor:
     """The reference computation: full logits at every position, mean cross-entropy over labelled tokens."""
     logits = model(input_ids=input_ids, attention_mask=attention_mask).logits[:, :-1].float()
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels[:, 1:].reshape(-1), ignore_index=-100)
-
-
-def pad_left(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, width - len(r) :], mask[i, width - len(r) :] = torch.tensor(r), 1
-    return ids, mask
-
-
-def pad_right(rows: list[list[int]], pad_id: int) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, r in enumerate(rows):
-        ids[i, : len(r)], mask[i, : len(r)] = torch.tensor(r), 1
-    return ids, mask
 
 
 def separate_logps(model, prompts: list[list[int]], answers: list[list[list[int]]], pad_id: int) -> torch.Tensor:
