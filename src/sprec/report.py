@@ -27,9 +27,11 @@ def markdown(results: dict[str, dict[str, dict]]) -> str:
     return head + body
 
 
-def write_tables(out_dir: str | Path, results: dict[str, dict[str, dict]], preamble: str = "") -> str:
+def write_tables(out_dir: str | Path, results: dict[str, dict[str, dict]], preamble: str = "",
+                 appendix: str = "") -> str:  # fmt: skip
+    """results.md (preamble, table, appendix), results.csv and results.json; returns table + appendix."""
     out = Path(out_dir)
-    table = markdown(results)
+    table = markdown(results) + appendix
     atomic_write_text(out / "results.md", preamble + table)
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=["method", "K", *COLUMNS])
@@ -109,8 +111,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         ci = (f"\n## Difference from SFT at K = {k} (paired bootstrap 95% CI over test rows)\n\n{head} |\n"
               + "|---" * 7 + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
         write_json(out / "differences_vs_sft.json", diffs)
-    table = write_tables(out, results, preamble) + ci
-    atomic_write_text(out / "results.md", preamble + table)
+    table = write_tables(out, results, preamble, ci)
     targets = np.array([-1 if e.target is None else e.target for e in test])
     plots.exposure_by_popularity(topk, catalog, targets, out / "plots" / "exposure_by_popularity.png", k)
     plots.genre_distribution(topk, test, catalog, out / "plots" / "genres.png", k)
