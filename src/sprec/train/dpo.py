@@ -54,7 +54,8 @@ def _records(prompter: Prompter, pairs: list[PreferencePair]) -> list[dict]:
         if p.chosen in p.rejected or not p.rejected:
             raise DataError(f"a preference pair needs rejected items other than the chosen one: {p}")
         answers = [prompter.answer_ids(p.chosen), *(prompter.answer_ids(r) for r in p.rejected)]
-        out.append({"prompt_ids": prompter.prompt_ids(p.history), "answer_ids": answers})
+        prompt = prompter.prompt_ids(p.history)
+        out.append({"prompt_ids": prompt, "answer_ids": answers, "length": len(prompt) + sum(map(len, answers))})
     return out
 
 
@@ -130,6 +131,7 @@ def training_args(s: DPOSettings, out: Path, n_pairs: int):
         lr_scheduler_type="cosine", save_strategy="steps", save_steps=s.save_every, save_total_limit=2,
         logging_steps=5, report_to="none", seed=s.seed, data_seed=s.seed, bf16=s.bf16,
         dataloader_pin_memory=False, gradient_checkpointing=s.gradient_checkpointing, use_cpu=on_cpu(),
+        train_sampling_strategy="group_by_length" if s.engine == "fast" else "random",
     )  # fmt: skip
     if s.engine == "trl":
         from trl import DPOConfig

@@ -78,6 +78,8 @@ def trl_config(s: SFTSettings, out: Path, has_eval: bool, n_rows: int):
         dataloader_num_workers=0,
         dataloader_pin_memory=False,
         use_cpu=on_cpu(),
+        # batches of similar lengths pad less (about 10% faster here); TRL's own path keeps its random order
+        train_sampling_strategy="group_by_length" if s.engine == "fast" else "random",
     )
 
 
