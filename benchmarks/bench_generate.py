@@ -47,7 +47,7 @@ def main():
     ds = prepare_dataset(load_data_config(ROOT / "configs/data/goodreads.yaml"))
     cfg = ModelConfig()
     model, tok = load_model(cfg, a.adapter)
-    prompter = Prompter(tok, ds.catalog, ds.item_noun, cfg.system_prompt, cfg.max_prompt_tokens)
+    prompter = Prompter.for_run(tok, ds, cfg)
     prompts = [prompter.prompt_ids(e.history) for e in ds.splits["test"][: a.prompts]]
     t, trie = timed(lambda: CatalogTrie(prompter.all_answer_ids()))
     print(f"{len(prompts)} prompts; trie over {len(ds.catalog)} titles built in {t:.2f} s (depth {trie.depth})")

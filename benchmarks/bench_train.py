@@ -48,7 +48,7 @@ def run_case(case: str, tmp: Path) -> dict:
     model, tok = load_model(cfg)
     n_params = sum(p.numel() for n, p in model.named_parameters() if "embed" not in n)
     hidden, vocab = model.config.hidden_size, model.config.vocab_size
-    prompter = Prompter(tok, ds.catalog, ds.item_noun, cfg.system_prompt, cfg.max_prompt_tokens)
+    prompter = Prompter.for_run(tok, ds, cfg)
     kind, engine = case.split("-")
     if kind == "sft":
         rows = training_subset(ds.splits["train"], 64, 0)

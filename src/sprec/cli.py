@@ -97,7 +97,7 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     ds = Dataset.load(a.data or data_dir)
     history = titles_to_history(a.history, ds.catalog) if a.history else None  # before the slow model load
     model, tok = load_model(model_cfg, adapter)
-    prompter = Prompter(tok, ds.catalog, ds.item_noun, model_cfg.system_prompt, model_cfg.max_prompt_tokens)
+    prompter = Prompter.for_run(tok, ds, model_cfg)
     s = RecommendSettings(grounding=a.grounding, k=a.k, num_beams=a.beams, exclude_history=a.exclude_history,
                           batch_size=a.batch_size)  # fmt: skip
     if history:

@@ -42,8 +42,7 @@ def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding
     if path.exists():
         return
     model, tok = load_model(cfg.model, adapter)
-    m = cfg.model
-    prompter = Prompter(tok, ds.catalog, ds.item_noun, m.system_prompt, m.max_prompt_tokens)
+    prompter = Prompter.for_run(tok, ds, cfg.model)
     s = dataclasses.replace(
         cfg.recommend, grounding=grounding, k=max(cfg.eval.ks), exclude_history=cfg.eval.exclude_history
     )

@@ -34,6 +34,11 @@ class Prompter:
         self.stats: Counter = Counter()
         self._answers: list[list[int]] | None = None
 
+    @classmethod
+    def for_run(cls, tokenizer, dataset, model_cfg) -> Prompter:
+        """The prompter of a dataset (its catalog and item noun) and a ModelConfig (system prompt, context)."""
+        return cls(tokenizer, dataset.catalog, dataset.item_noun, model_cfg.system_prompt, model_cfg.max_prompt_tokens)
+
     def prompt_text(self, history: Sequence[int]) -> str:
         messages = [{"role": "user", "content": user_message([self.catalog.title(i) for i in history], self.noun)}]
         if self.system:

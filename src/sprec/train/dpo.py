@@ -153,7 +153,7 @@ def train_dpo(dataset: Dataset, model_cfg: ModelConfig, s: DPOSettings, pairs: l
         raise DataError("no preference pair to train on", out)
     model, tok = load_model(model_cfg)
     model = load_adapter(model, init_adapter, model_cfg, trainable=True)
-    prompter = Prompter(tok, dataset.catalog, dataset.item_noun, model_cfg.system_prompt, model_cfg.max_prompt_tokens)
+    prompter = Prompter.for_run(tok, dataset, model_cfg)
     records = _records(prompter, pairs)
     start = time.time()
     if s.engine == "fast":

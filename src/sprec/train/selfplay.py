@@ -61,8 +61,7 @@ def make_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SelfP
     if not path.exists():
         start = time.time()
         model, tok = load_model(model_cfg, adapter)
-        m = model_cfg
-        prompter = Prompter(tok, dataset.catalog, dataset.item_noun, m.system_prompt, m.max_prompt_tokens)
+        prompter = Prompter.for_run(tok, dataset, model_cfg)
         negatives, stats = model_negatives(model, tok, prompter, rows, s, seed)
         pairs = [{"history": list(e.history), "chosen": e.target, "rejected": neg}
                  for e, neg in zip(rows, negatives, strict=True) if neg]  # fmt: skip

@@ -118,7 +118,7 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
         if init_adapter
         else add_lora(model, model_cfg.lora)
     )
-    prompter = Prompter(tok, dataset.catalog, dataset.item_noun, model_cfg.system_prompt, model_cfg.max_prompt_tokens)
+    prompter = Prompter.for_run(tok, dataset, model_cfg)
     rows = training_subset(dataset.splits["train"], s.examples, s.seed) if rows is None else rows
     if not rows:
         raise DataError("no training example with a target in the catalog", dataset.name)
