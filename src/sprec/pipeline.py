@@ -22,6 +22,7 @@ from sprec.distributed import is_main_process, main_process_first, wait_for_ever
 from sprec.errors import ConfigError
 from sprec.evaluate import evaluate_predictions, load_predictions, load_results, save_predictions, save_results
 from sprec.io import read_json, write_json
+from sprec.progress import RunProgress, plan_run
 from sprec.report import write_report
 
 
@@ -61,20 +62,20 @@ def stage_popularity(ds: Dataset, cfg: RunConfig, path: Path) -> None:
     save_predictions(path, topk, **meta)
 
 
-def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, timings: dict) -> dict[str, Path]:
+def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
     """Train `method` if it needs training, then write its predictions; returns {row name: predictions file}."""
     t = time.time()
     if method == "popularity":
         path = run_dir / "predictions" / "popularity.json"
         with main_process_first():
             stage_popularity(ds, cfg, path)
-        timings["popularity"] = round(time.time() - t, 2)
+        progress.record("popularity", round(time.time() - t, 2))
         return {"popularity": path}
     from sprec.llm_stages import predict_llm, train_method  # torch only when an LLM method runs
 
     out = {}
     for model_name, adapter, train_seconds in train_method(method, ds, cfg, run_dir):
-        timings[f"{model_name}: train"] = train_seconds
+        progress.record(f"{model_name}: train", train_seconds)
         for g in cfg.groundings:
             name = f"{model_name} ({g})"
             slug = model_name.replace(" ", "").replace("=", "")
@@ -82,7 +83,7 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, timing
             with main_process_first():
                 predict_llm(name, adapter, ds, cfg, g, out[name])
             # as recorded by the stage itself, so that a resumed run keeps the times of earlier sessions
-            timings[f"{name}: recommend"] = load_predictions(out[name]).meta.get("seconds")
+            progress.record(f"{name}: recommend", load_predictions(out[name]).meta.get("seconds"))
     return out
 
 
@@ -107,9 +108,11 @@ def run(cfg: RunConfig) -> dict[str, dict]:
     with main_process_first():
         ds = stage_prepare(cfg, run_dir)
     timings["prepare"] = round(time.time() - t, 2)
+    plan = plan_run(cfg, len(ds.splits["train"]), len(ds.splits["test"]))
+    progress = RunProgress(plan, timings, enabled=is_main_process())
     results, predictions = {}, {}
     for method in cfg.methods:
-        for name, pred in stage_method(method, ds, cfg, run_dir, timings).items():
+        for name, pred in stage_method(method, ds, cfg, run_dir, progress).items():
             with main_process_first():
                 results[name] = stage_evaluate(ds, cfg, pred, run_dir / "metrics" / pred.name)
             predictions[name] = pred

@@ -1,0 +1,85 @@
+"""Overall progress of a run: every stage's cost is planned up front from its size, and the time left is that
+plan rescaled by how fast this machine has really been so far.
+
+The per-unit costs below were measured for SmolLM2-135M on a 2-core CPU (benchmarks/, docs/results/); on
+another machine or model they are only the shape of the plan: after the first finished stage the estimate is
+scaled by measured / planned seconds, so a GPU run's estimate corrects itself.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from sprec.config import RunConfig
+
+SECONDS_PER_UNIT = {
+    "sft": 0.8,  # one SFT example (fast engine)
+    "dpo": 1.5,  # one DPO pair (fast engine); an S-DPO row with m negatives counts 1 + 0.25 (m - 1)
+    "generate": 0.42,  # one prompt, greedy + embedding grounding (incl. the embedder's share)
+    "beam": 0.9,  # one prompt, trie beam search returning K titles
+    "selfplay": 0.4,  # one self-play prompt, greedy negatives
+}
+
+
+def time_left(planned: dict[str, float], measured: dict[str, float]) -> float:
+    """Seconds left: the planned cost of stages not yet measured, times measured / planned over the stages
+    that are (1 before any is)."""
+    done = [k for k in planned if k in measured]
+    planned_done = sum(planned[k] for k in done)
+    speed = sum(measured[k] for k in done) / planned_done if planned_done > 0 else 1.0
+    return speed * sum(v for k, v in planned.items() if k not in measured)
+
+
+def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
+    """Planned seconds of each timed stage, keyed as `pipeline` records them."""
+    u = SECONDS_PER_UNIT
+    sft_examples = min(cfg.sft.examples or n_train, n_train) * cfg.sft.epochs
+    prompts = min(cfg.selfplay.prompts, n_train)
+    recommend = {"embedding": u["generate"] * n_test, "trie": u["beam"] * n_test}
+    models: dict[str, float] = {}
+    for method in cfg.methods:
+        if method == "sft":
+            models["sft"] = u["sft"] * sft_examples
+        elif method in ("dpo", "sdpo"):
+            m = 1 if method == "dpo" else cfg.sdpo_negatives
+            models[method] = u["dpo"] * prompts * (1 + 0.25 * (m - 1)) * cfg.dpo.epochs
+        elif method == "sprec":
+            sp = cfg.selfplay
+            per_iteration = prompts * (u["selfplay"] * sp.samples ** (sp.negatives == "sampled")
+                                       + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)  # fmt: skip
+            models.update({f"sprec t={t + 1}": per_iteration for t in range(sp.iterations)})
+    if models and "sft" not in models:  # every LLM method starts from the SFT model: the first one trains it
+        first = next(iter(models))
+        models[first] += u["sft"] * sft_examples
+    plan = {"prepare": 1.0, **({"popularity": 0.0} if "popularity" in cfg.methods else {})}
+    for name, seconds in models.items():
+        plan[f"{name}: train"] = seconds
+        plan.update({f"{name} ({g}): recommend": recommend[g] for g in cfg.groundings})
+    return plan
+
+
+def _clock(seconds: float) -> str:
+    minutes = round(seconds / 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{max(minutes, 1)} min"
+
+
+class RunProgress:
+    """Prints one line per finished stage: what finished, how long the run has taken, about how long is left."""
+
+    def __init__(self, plan: dict[str, float], measured: dict[str, float], enabled: bool = True):
+        self.plan, self.measured, self.enabled = plan, measured, enabled
+        self.start = time.time()
+        self.say(f"planned: {len(plan)} stages, about {_clock(time_left(plan, {}))} on a 2-core CPU with SmolLM2")
+
+    def say(self, text: str) -> None:
+        if self.enabled:
+            print(f"[sprec run] {text}", file=sys.stderr, flush=True)
+
+    def record(self, stage: str, seconds: float | None) -> None:
+        """Stage `stage` took `seconds` (None when an earlier session did not record it)."""
+        self.measured[stage] = seconds
+        done = sum(k in self.measured for k in self.plan)
+        left = time_left(self.plan, {k: v or 0.0 for k, v in self.measured.items()})
+        self.say(f"{stage} done; {done}/{len(self.plan)} stages, {_clock(time.time() - self.start)} in this "
+                 f"session, about {_clock(left)} left")  # fmt: skip
