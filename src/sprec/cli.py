@@ -125,6 +125,19 @@ def cmd_run(a: argparse.Namespace) -> None:
     run(cfg)
 
 
+def cmd_size_curve(a: argparse.Namespace) -> None:
+    from sprec.config import load_run_config
+    from sprec.size_curve import collect, run_points, write_curve
+
+    root = Path(a.root)
+    if a.config:
+        run_points(load_run_config(a.config), a.examples, a.epochs, root)
+    folders = sorted(p.parent for p in root.glob("*/results.json")) + [Path(d) for d in a.include]
+    rows = collect(folders)
+    write_curve(rows, Path(a.out))
+    print(f"{len(rows)} points -> {a.out}/curve.md")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sprec", description="LLM-based recommendation without the filter bubble (SPRec).")
     sub = p.add_subparsers(dest="command", required=True)
@@ -133,6 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("config", help="experiment config, e.g. configs/quickstart.yaml")
     r.add_argument("--run-dir", help="override the config's run_dir")
     r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("size-curve", help="SFT accuracy and valid-title share against training size (signal)")
+    c.add_argument("config", nargs="?", help="base experiment config; omit to only collect finished points")
+    c.add_argument("--examples", type=int, nargs="+", default=[256, 1024], help="SFT training examples per point")
+    c.add_argument("--epochs", type=float, nargs="+", default=[1.0], help="SFT epochs per point")
+    c.add_argument("--root", default="runs/size-curve", help="one run folder per point goes here")
+    c.add_argument("--include", nargs="*", default=[], help="other finished run folders with an SFT row")
+    c.add_argument("--out", default="docs/results/signal", help="curve.md / .csv / .json and curve.png")
+    c.set_defaults(func=cmd_size_curve)
 
     train = sub.add_parser("train", help="training stages").add_subparsers(dest="train_command", required=True)
     t = train.add_parser("sft", help="LoRA supervised fine-tuning on history -> next item (TRL, completion-only)")

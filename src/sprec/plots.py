@@ -69,6 +69,31 @@ def metrics_per_iteration(rows: list[tuple[int, dict]], path: Path, k: str,
     return _save(fig, path)
 
 
+def size_curve(rows: list[dict], path: Path) -> Path:
+    """HR@10 and the share of exact titles of SFT models against their training examples (sprec.size_curve)."""
+    datasets = sorted({r["dataset"] for r in rows})
+    fig, axes = plt.subplots(2, len(datasets), figsize=(5 * len(datasets), 7), squeeze=False)
+    for col, name in enumerate(datasets):
+        mine = [r for r in rows if r["dataset"] == name]
+        for epochs in sorted({r["epochs"] for r in mine}):
+            pts = sorted((r["examples"], r) for r in mine if r["epochs"] == epochs)
+            xs = [n for n, _ in pts]
+            axes[0][col].plot(xs, [r["HR@10"] for _, r in pts], "o-", label=f"SFT, {epochs:g} epoch(s)")
+            axes[1][col].plot(xs, [r["exact_titles"] for _, r in pts], "o-", label=f"{epochs:g} epoch(s)")
+        pop = [r["popularity_HR@10"] for r in mine if r["popularity_HR@10"] is not None]
+        if pop:
+            axes[0][col].axhline(pop[0], color="grey", linestyle="--", label="popularity")
+        axes[0][col].set_title(f"{name}: HR@10 on {mine[0]['test_rows']} test rows")
+        axes[1][col].set_title(f"{name}: generations that are exact catalog titles")
+        for ax in (axes[0][col], axes[1][col]):
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+            ax.set_ylim(bottom=0)
+            ax.set_xlabel("SFT training examples")
+            ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
 def _save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()
