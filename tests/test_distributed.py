@@ -10,26 +10,11 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import ROOT, tiny_d3_config
 
 
 def test_accelerate_launch_two_cpu_processes(tiny_model_dir, tmp_path):
-    d3 = FIXTURES / "d3"
-    cfg = {
-        "run_dir": str(tmp_path / "run"),
-        "data": {"name": "d3", "source": "d3-csv", "genre_groups": ["fiction", "romance"],
-                 "paths": {s: str(d3 / f"{s}.csv") for s in ("train", "valid", "test")}
-                 | {"items": str(d3 / "items.txt"), "genres": str(d3 / "name2genre.json")}},
-        "methods": ["popularity", "sft", "dpo", "sprec"],
-        "groundings": ["trie"],
-        "eval": {"ks": [1, 2]},
-        "model": {"name": str(tiny_model_dir)},
-        "sft": {"examples": 4, "batch_size": 1, "eval_examples": 0, "learning_rate": 1.0e-3},
-        "dpo": {"batch_size": 1, "grad_accum": 1},
-        "selfplay": {"iterations": 1, "prompts": 4, "batch_size": 4,
-                     "sft": {"batch_size": 1, "eval_examples": 0}, "dpo": {"batch_size": 1, "grad_accum": 1}},
-        "recommend": {"batch_size": 4},
-    }  # fmt: skip
+    cfg = tiny_d3_config(tiny_model_dir, tmp_path / "run")
     path = tmp_path / "tiny.yaml"
     path.write_text("# a tiny experiment for the multi-process test\n" + yaml.safe_dump(cfg))
     launcher = Path(sys.executable).parent / "accelerate"

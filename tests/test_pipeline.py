@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from sprec.config import load_run_config
+from sprec.config import RunConfig, from_dict, load_run_config
 from sprec.errors import ConfigError
 from sprec.pipeline import run
-from tests.conftest import ROOT
+from tests.conftest import ROOT, tiny_d3_config
 
 
 def test_quickstart_runs_and_resumes(tmp_path):
@@ -34,3 +34,19 @@ def test_other_config_in_same_run_dir_is_refused(tmp_path):
     cfg.eval.exclude_history = True
     with pytest.raises(ConfigError, match="holds a run with another config"):
         run(cfg)
+    cfg.eval.exclude_history, cfg.methods = False, []  # fewer methods than recorded: also another config
+    with pytest.raises(ConfigError, match="holds a run with another config"):
+        run(cfg)
+
+
+def test_reranking_reads_the_sft_candidates(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["rerank-pop"], "rerank": {"popularity_weight": 0.0, "mmr_weight": 0.0}}
+    assert list(run(from_dict(RunConfig, raw))) == ["rerank-pop (embedding)"]
+    raw["methods"].append("rerank-mmr")  # a finished run takes more methods: only the new row is computed
+    results = run(from_dict(RunConfig, raw))
+    assert list(results) == ["rerank-pop (embedding)", "rerank-mmr (embedding)"]
+    preds = {p.stem: json.loads(p.read_text())["topk"] for p in (tmp_path / "run/predictions").glob("*.json")}
+    # the SFT model's embedding predictions were made for them; with zero weights both re-rankings keep them
+    assert preds["sft-embedding"] == preds["rerank-pop-embedding"] == preds["rerank-mmr-embedding"]
+    assert len(preds["sft-embedding"]) == 2 and "rerank-mmr (embedding)" in (tmp_path / "run/results.md").read_text()

@@ -37,6 +37,10 @@ def test_without_the_sft_row_its_training_is_planned_into_the_first_method(tmp_p
     plan = plan_run(cfg, n_train=100, n_test=10)
     assert plan["dpo: train"] == pytest.approx(100 * SECONDS_PER_UNIT["sft"] + 100 * SECONDS_PER_UNIT["dpo"])
     assert "sft: train" not in plan and "popularity" not in plan
+    cfg.methods = ["rerank-mmr"]  # re-ranking alone: its stage trains SFT and recommends with it
+    plan = plan_run(cfg, n_train=100, n_test=10)
+    assert list(plan) == ["prepare", "rerank-mmr (embedding): rerank"]
+    assert plan["rerank-mmr (embedding): rerank"] == pytest.approx(10 + 100 * 0.8 + 10 * 0.42)
 
 
 def test_progress_line_counts_stages_and_time_left(capsys):

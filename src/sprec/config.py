@@ -230,7 +230,20 @@ class SelfPlaySettings:
             raise ConfigError("selfplay: iterations, prompts and samples must be positive")
 
 
-METHODS = ("popularity", "sft", "dpo", "sdpo", "sprec")
+@dataclass
+class RerankSettings:
+    """Diversity re-ranking of the SFT model's embedding candidates (methods rerank-pop, rerank-mmr)."""
+
+    candidates: int = 50  # nearest catalog titles to the SFT generation that are re-ranked
+    popularity_weight: float = 0.5  # rerank-pop: weight of the log-popularity penalty against relevance
+    mmr_weight: float = 0.5  # rerank-mmr: weight of redundancy (cosine to picked items) against relevance
+
+    def __post_init__(self):
+        if self.candidates < 1 or not (0 <= self.popularity_weight <= 1 and 0 <= self.mmr_weight <= 1):
+            raise ConfigError("rerank: candidates must be positive and the weights in [0, 1]")
+
+
+METHODS = ("popularity", "sft", "rerank-pop", "rerank-mmr", "dpo", "sdpo", "sprec")
 
 
 @dataclass
@@ -255,6 +268,7 @@ class RunConfig:
     dpo: DPOSettings = field(default_factory=DPOSettings)  # the DPO-random baseline (from the SFT model)
     sdpo_negatives: int = 3  # the S-DPO baseline: random negatives per prompt
     selfplay: SelfPlaySettings = field(default_factory=SelfPlaySettings)
+    rerank: RerankSettings = field(default_factory=RerankSettings)
     groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
     seed: int = 0
 

@@ -75,6 +75,7 @@ class TitleEmbedder:
             return np.load(path)
         emb = self.encode(titles)
         if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".tmp.npy")
             np.save(tmp, emb)
             tmp.replace(path)

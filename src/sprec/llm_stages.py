@@ -7,10 +7,12 @@ import dataclasses
 import time
 from pathlib import Path
 
+from sprec.baselines.rerank import mmr, popularity_penalised
 from sprec.config import RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluate import save_predictions
-from sprec.io import write_jsonl
+from sprec.grounding import TitleEmbedder, extract_title, l2_distances
+from sprec.io import read_jsonl, write_jsonl
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
 from sprec.recommend import recommend
@@ -53,4 +55,28 @@ def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding
                 for i, (g, t) in enumerate(zip(rec.generations, rec.topk, strict=True))))  # fmt: skip
     save_predictions(path, rec.topk, method=name, dataset=ds.name, split="test", grounding=grounding,
                      exclude_history=s.exclude_history, stats={**rec.stats, **prompter.stats},
+                     seconds=round(time.time() - start, 1))  # fmt: skip
+
+
+def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
+    """Re-rank the SFT model's embedding candidates for the test rows (rerank-pop / rerank-mmr); trains the
+    SFT model and writes its embedding predictions first when the run has not yet."""
+    if path.exists():
+        return
+    adapter = train_sft(ds, cfg.model, cfg.sft, path.parent.parent / "models" / "sft")
+    sft_pred = path.parent / "sft-embedding.json"
+    predict_llm("sft (embedding)", adapter, ds, cfg, "embedding", sft_pred)
+    start = time.time()
+    generated = [row["generated"][0] for _, row in read_jsonl(sft_pred.with_suffix(".generations.jsonl"))]
+    embedder = TitleEmbedder(cfg.recommend.embedder)
+    items = embedder.catalog([it.title for it in ds.catalog.items], path.parent)
+    dist = l2_distances(embedder.encode([extract_title(g) for g in generated]), items)
+    test, r, k = ds.splits["test"], cfg.rerank, max(cfg.eval.ks)
+    excluded = [list(e.history) for e in test] if cfg.eval.exclude_history else None
+    if method == "rerank-pop":
+        topk = popularity_penalised(dist, ds.catalog.popularity, k, r.popularity_weight, r.candidates, excluded)
+    else:
+        topk = mmr(dist, items, k, r.mmr_weight, r.candidates, excluded)
+    save_predictions(path, topk, method=f"{method} (embedding)", dataset=ds.name, split="test", grounding="embedding",
+                     exclude_history=cfg.eval.exclude_history, candidates_from=sft_pred.name,
                      seconds=round(time.time() - start, 1))  # fmt: skip

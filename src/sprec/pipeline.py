@@ -42,8 +42,13 @@ def _recorded_settings_hold(recorded, current) -> bool:
 
 
 def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
+    """A run folder takes only its own config again, or the same config with more methods (rows are added)."""
     info = run_dir / "run.json"
-    if info.exists() and not _recorded_settings_hold(read_json(info).get("config"), cfg_dict):
+    if not info.exists():
+        return
+    recorded = dict(read_json(info).get("config") or {})
+    methods = recorded.pop("methods", [])
+    if not (_recorded_settings_hold(recorded, cfg_dict) and set(methods) <= set(cfg_dict["methods"])):
         raise ConfigError(f"{run_dir} holds a run with another config; choose a new run_dir or delete it")
 
 
@@ -71,8 +76,14 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
             stage_popularity(ds, cfg, path)
         progress.record("popularity", round(time.time() - t, 2))
         return {"popularity": path}
-    from sprec.llm_stages import predict_llm, train_method  # torch only when an LLM method runs
+    from sprec.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
 
+    if method.startswith("rerank-"):
+        name, path = f"{method} (embedding)", run_dir / "predictions" / f"{method}-embedding.json"
+        with main_process_first():
+            rerank_sft(method, ds, cfg, path)
+        progress.record(f"{name}: rerank", load_predictions(path).meta.get("seconds"))
+        return {name: path}
     out = {}
     for model_name, adapter, train_seconds in train_method(method, ds, cfg, run_dir):
         progress.record(f"{model_name}: train", train_seconds)

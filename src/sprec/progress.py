@@ -34,13 +34,14 @@ def time_left(planned: dict[str, float], measured: dict[str, float]) -> float:
 def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
     """Planned seconds of each timed stage, keyed as `pipeline` records them."""
     u = SECONDS_PER_UNIT
-    sft_examples = min(cfg.sft.examples or n_train, n_train) * cfg.sft.epochs
+    sft = u["sft"] * min(cfg.sft.examples or n_train, n_train) * cfg.sft.epochs
     prompts = min(cfg.selfplay.prompts, n_train)
     recommend = {"embedding": u["generate"] * n_test, "trie": u["beam"] * n_test}
-    models: dict[str, float] = {}
+    models: dict[str, float] = {}  # trained model -> training seconds
+    reranks: dict[str, float] = {}  # seconds, once the SFT model's candidates exist
     for method in cfg.methods:
         if method == "sft":
-            models["sft"] = u["sft"] * sft_examples
+            models["sft"] = sft
         elif method in ("dpo", "sdpo"):
             m = 1 if method == "dpo" else cfg.sdpo_negatives
             models[method] = u["dpo"] * prompts * (1 + 0.25 * (m - 1)) * cfg.dpo.epochs
@@ -49,14 +50,18 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
             per_iteration = prompts * (u["selfplay"] * sp.samples ** (sp.negatives == "sampled")
                                        + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)  # fmt: skip
             models.update({f"sprec t={t + 1}": per_iteration for t in range(sp.iterations)})
-    if models and "sft" not in models:  # every LLM method starts from the SFT model: the first one trains it
-        first = next(iter(models))
-        models[first] += u["sft"] * sft_examples
+        elif method.startswith("rerank-"):
+            reranks[f"{method} (embedding): rerank"] = 10.0
+    if "sft" not in models:  # every LLM method starts from the SFT model: the first stage to need it trains it
+        if models:
+            models[next(iter(models))] += sft
+        elif reranks:
+            reranks[next(iter(reranks))] += sft + recommend["embedding"]
     plan = {"prepare": 1.0, **({"popularity": 0.0} if "popularity" in cfg.methods else {})}
     for name, seconds in models.items():
         plan[f"{name}: train"] = seconds
         plan.update({f"{name} ({g}): recommend": recommend[g] for g in cfg.groundings})
-    return plan
+    return {**plan, **reranks}
 
 
 def _clock(seconds: float) -> str:
