@@ -23,6 +23,6 @@ def test_errors_name_the_field():
         from_dict(DataConfig, {"name": "x", "source": "movielens", "path": "p", "prepare": {"k_core": "five"}}, "data")
     with pytest.raises(ConfigError, match=r"unknown source 'amazon'"):
         from_dict(DataConfig, {"name": "x", "source": "amazon"}, "data")
-    with pytest.raises(ConfigError, match=r"methods: unknown \['sasrec'\]"):
+    with pytest.raises(ConfigError, match=r"methods: unknown \['gru4rec'\]"):
         from_dict(RunConfig, {"run_dir": "r", "data": {"name": "x", "source": "recbole", "path": "p"},
-                              "methods": ["sasrec"]})  # fmt: skip
+                              "methods": ["gru4rec"]})  # fmt: skip

@@ -243,7 +243,28 @@ class RerankSettings:
             raise ConfigError("rerank: candidates must be positive and the weights in [0, 1]")
 
 
-METHODS = ("popularity", "sft", "rerank-pop", "rerank-mmr", "dpo", "sdpo", "sprec")
+@dataclass
+class SASRecSettings:
+    """The classical sequential baseline (method sasrec), trained on the same splits as the LLM."""
+
+    hidden: int = 64
+    blocks: int = 2
+    heads: int = 1
+    dropout: float = 0.2
+    learning_rate: float = 1e-3
+    batch_size: int = 128
+    epochs: int = 200  # at most; stops after `patience` epochs without a better validation NDCG@10
+    patience: int = 10
+    seed: int = 0
+
+    def __post_init__(self):
+        if min(self.hidden, self.blocks, self.heads, self.batch_size, self.epochs, self.patience) < 1:
+            raise ConfigError("sasrec: hidden, blocks, heads, batch_size, epochs and patience must be positive")
+        if self.hidden % self.heads:
+            raise ConfigError(f"sasrec: hidden ({self.hidden}) must be divisible by heads ({self.heads})")
+
+
+METHODS = ("popularity", "sasrec", "sft", "rerank-pop", "rerank-mmr", "dpo", "sdpo", "sprec")
 
 
 @dataclass
@@ -269,6 +290,7 @@ class RunConfig:
     sdpo_negatives: int = 3  # the S-DPO baseline: random negatives per prompt
     selfplay: SelfPlaySettings = field(default_factory=SelfPlaySettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
+    sasrec: SASRecSettings = field(default_factory=SASRecSettings)
     groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
     seed: int = 0
 

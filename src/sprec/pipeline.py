@@ -67,6 +67,18 @@ def stage_popularity(ds: Dataset, cfg: RunConfig, path: Path) -> None:
     save_predictions(path, topk, **meta)
 
 
+def stage_sasrec(ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> float:
+    """Train (or load) SASRec and write its test predictions; returns its training seconds."""
+    from sprec.baselines.sasrec import recommend_sasrec, sasrec_summary, train_sasrec
+
+    if not path.exists():
+        model = train_sasrec(ds, cfg.sasrec, run_dir / "models" / "sasrec")
+        topk = recommend_sasrec(model, ds.splits["test"], max(cfg.eval.ks), cfg.eval.exclude_history)
+        save_predictions(path, topk, method="sasrec", dataset=ds.name, split="test",
+                         exclude_history=cfg.eval.exclude_history)  # fmt: skip
+    return sasrec_summary(run_dir / "models" / "sasrec")["seconds"]
+
+
 def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
     """Train `method` if it needs training, then write its predictions; returns {row name: predictions file}."""
     t = time.time()
@@ -76,6 +88,12 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
             stage_popularity(ds, cfg, path)
         progress.record("popularity", round(time.time() - t, 2))
         return {"popularity": path}
+    if method == "sasrec":
+        path = run_dir / "predictions" / "sasrec.json"
+        with main_process_first():
+            seconds = stage_sasrec(ds, cfg, run_dir, path)
+        progress.record("sasrec: train", seconds)
+        return {"sasrec": path}
     from sprec.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
 
     if method.startswith("rerank-"):
