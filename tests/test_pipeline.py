@@ -39,13 +39,15 @@ def test_other_config_in_same_run_dir_is_refused(tmp_path):
         run(cfg)
 
 
-def test_reranking_reads_the_sft_candidates(tiny_model_dir, tmp_path):
+def test_reranking_reads_the_sft_candidates_and_sasrec_is_added(tiny_model_dir, tmp_path):
     raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
-    raw |= {"methods": ["rerank-pop"], "rerank": {"popularity_weight": 0.0, "mmr_weight": 0.0}}
+    raw |= {"methods": ["rerank-pop"], "rerank": {"popularity_weight": 0.0, "mmr_weight": 0.0},
+            "sasrec": {"hidden": 8, "epochs": 2}}  # fmt: skip
     assert list(run(from_dict(RunConfig, raw))) == ["rerank-pop (embedding)"]
-    raw["methods"].append("rerank-mmr")  # a finished run takes more methods: only the new row is computed
+    raw["methods"] += ["sasrec", "rerank-mmr"]  # a finished run takes more methods: only the new rows are computed
     results = run(from_dict(RunConfig, raw))
-    assert list(results) == ["rerank-pop (embedding)", "rerank-mmr (embedding)"]
+    assert list(results) == ["rerank-pop (embedding)", "sasrec", "rerank-mmr (embedding)"]
+    assert json.loads((tmp_path / "run/run.json").read_text())["wall_seconds"]["sasrec: train"] >= 0
     preds = {p.stem: json.loads(p.read_text())["topk"] for p in (tmp_path / "run/predictions").glob("*.json")}
     # the SFT model's embedding predictions were made for them; with zero weights both re-rankings keep them
     assert preds["sft-embedding"] == preds["rerank-pop-embedding"] == preds["rerank-mmr-embedding"]
