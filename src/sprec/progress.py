@@ -13,19 +13,20 @@ import time
 
 from sprec.config import RunConfig
 
-SECONDS_PER_UNIT = {
-    "sft": 0.8,  # one SFT example (fast engine)
-    "dpo": 1.5,  # one DPO pair (fast engine); an S-DPO row with m negatives counts 1 + 0.25 (m - 1)
-    "generate": 0.42,  # one prompt, greedy + embedding grounding (incl. the embedder's share)
+SECONDS_PER_UNIT = {  # docs/results/goodreads-cpu (run.json) and benchmarks/bench_train.py
+    "sft": 0.9,  # one SFT example (fast engine)
+    "dpo": 1.2,  # one DPO pair (fast engine); an S-DPO row with m negatives counts 1 + 0.2 (m - 1)
+    "generate": 0.3,  # one prompt, greedy + embedding grounding (incl. the embedder's share)
     "beam": 0.9,  # one prompt, trie beam search returning K titles
-    "selfplay": 0.4,  # one self-play prompt, greedy negatives
+    "selfplay": 0.3,  # one self-play prompt, greedy trie-grounded negatives
 }
 
 
-def time_left(planned: dict[str, float], measured: dict[str, float]) -> float:
-    """Seconds left: the planned cost of stages not yet measured, times measured / planned over the stages
-    that are (1 before any is)."""
-    done = [k for k in planned if k in measured]
+def time_left(planned: dict[str, float], measured: dict[str, float], calibrate_from: float = 30.0) -> float:
+    """Seconds left: the planned cost of stages not yet measured, times measured / planned over the finished
+    stages planned at `calibrate_from` seconds or more (1 before there is one: a stage of a few planned
+    seconds, such as preparing a cached dataset, says nothing about this machine's speed)."""
+    done = [k for k in planned if k in measured and planned[k] >= calibrate_from]
     planned_done = sum(planned[k] for k in done)
     speed = sum(measured[k] for k in done) / planned_done if planned_done > 0 else 1.0
     return speed * sum(v for k, v in planned.items() if k not in measured)
@@ -44,7 +45,7 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
             models["sft"] = sft
         elif method in ("dpo", "sdpo"):
             m = 1 if method == "dpo" else cfg.sdpo_negatives
-            models[method] = u["dpo"] * prompts * (1 + 0.25 * (m - 1)) * cfg.dpo.epochs
+            models[method] = u["dpo"] * prompts * (1 + 0.2 * (m - 1)) * cfg.dpo.epochs
         elif method == "sprec":
             sp = cfg.selfplay
             per_iteration = prompts * (u["selfplay"] * sp.samples ** (sp.negatives == "sampled")
