@@ -78,7 +78,9 @@ def size_curve(rows: list[dict], path: Path) -> Path:
         for epochs in sorted({r["epochs"] for r in mine}):
             pts = sorted((r["examples"], r) for r in mine if r["epochs"] == epochs)
             xs = [n for n, _ in pts]
-            axes[0][col].plot(xs, [r["HR@10"] for _, r in pts], "o-", label=f"SFT, {epochs:g} epoch(s)")
+            hr = np.array([r["HR@10"] for _, r in pts])
+            half = 1.96 * np.sqrt(hr * (1 - hr) / np.array([r["test_rows"] for _, r in pts]))  # binomial 95%
+            axes[0][col].errorbar(xs, hr, yerr=half, fmt="o-", capsize=3, label=f"SFT, {epochs:g} epoch(s), 95% CI")
             axes[1][col].plot(xs, [r["exact_titles"] for _, r in pts], "o-", label=f"{epochs:g} epoch(s)")
         pop = [r["popularity_HR@10"] for r in mine if r["popularity_HR@10"] is not None]
         if pop:
