@@ -11,11 +11,11 @@ from sprec.baselines.rerank import mmr, popularity_penalised
 from sprec.config import RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluate import save_predictions
-from sprec.grounding import TitleEmbedder, extract_title, l2_distances
+from sprec.grounding import extract_title
 from sprec.io import read_jsonl, write_jsonl
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
-from sprec.recommend import recommend
+from sprec.recommend import recommend, title_distances
 from sprec.train.dpo import dpo_summary, random_negative_pairs, train_dpo
 from sprec.train.selfplay import iteration_seconds, run_selfplay, sample_prompts
 from sprec.train.sft import sft_summary, train_sft
@@ -68,9 +68,8 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
     predict_llm("sft (embedding)", adapter, ds, cfg, "embedding", sft_pred)
     start = time.time()
     generated = [row["generated"][0] for _, row in read_jsonl(sft_pred.with_suffix(".generations.jsonl"))]
-    embedder = TitleEmbedder(cfg.recommend.embedder)
-    items = embedder.catalog([it.title for it in ds.catalog.items], path.parent)
-    dist = l2_distances(embedder.encode([extract_title(g) for g in generated]), items)
+    titles = [extract_title(g) for g in generated]
+    dist, items = title_distances(titles, ds.catalog, cfg.recommend.embedder, path.parent)
     test, r, k = ds.splits["test"], cfg.rerank, max(cfg.eval.ks)
     excluded = [list(e.history) for e in test] if cfg.eval.exclude_history else None
     if method == "rerank-pop":

@@ -104,12 +104,17 @@ def _trie_search(model, prompts, trie, beams, pad_id, excluded, batch_size) -> l
     return found
 
 
+def title_distances(titles: list[str], catalog: Catalog, embedder: str | None, cache_dir) -> tuple:
+    """(L2 distances of each title's embedding to every catalog title's, (N, n_items); the catalog's title
+    embeddings, cached in `cache_dir`)."""
+    model = TitleEmbedder(embedder)
+    items = model.catalog([it.title for it in catalog.items], cache_dir)
+    return l2_distances(model.encode(titles), items), items
+
+
 def _embedding_topk(titles: list[str], prompter: Prompter, s: RecommendSettings, excluded, cache_dir):
     """Paper grounding: the K catalog titles nearest (L2) to each generated title."""
-    catalog = prompter.catalog
-    embedder = TitleEmbedder(s.embedder)
-    items = embedder.catalog([it.title for it in catalog.items], cache_dir)
-    dist = l2_distances(embedder.encode(titles), items)
+    dist, _ = title_distances(titles, prompter.catalog, s.embedder, cache_dir)
     return nearest_items(dist, s.k, exclude=excluded).tolist()
 
 
