@@ -42,10 +42,11 @@ def test_prepare_baseline_evaluate_chain(tmp_path):
               "--out", tmp_path / "d3")  # fmt: skip
     assert r.returncode == 0, r.stderr
     assert '"examples_per_split"' in r.stdout
-    r = sprec("baseline", "popularity", "--data", tmp_path / "d3", "-k", 3, "--out", tmp_path / "p.json")
-    assert r.returncode == 0, r.stderr
-    r = sprec("evaluate", "--data", tmp_path / "d3", "--predictions", tmp_path / "p.json", "-k", 3)
-    assert r.returncode == 0 and "| 3 |" in r.stdout
+    for baseline in ("popularity", "itemknn"):
+        r = sprec("baseline", baseline, "--data", tmp_path / "d3", "-k", 3, "--out", tmp_path / f"{baseline}.json")
+        assert r.returncode == 0, r.stderr
+        r = sprec("evaluate", "--data", tmp_path / "d3", "--predictions", tmp_path / f"{baseline}.json", "-k", 3)
+        assert r.returncode == 0 and "| 3 |" in r.stdout
 
 
 @pytest.mark.parametrize(

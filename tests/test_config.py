@@ -26,3 +26,13 @@ def test_errors_name_the_field():
     with pytest.raises(ConfigError, match=r"methods: unknown \['gru4rec'\]"):
         from_dict(RunConfig, {"run_dir": "r", "data": {"name": "x", "source": "recbole", "path": "p"},
                               "methods": ["gru4rec"]})  # fmt: skip
+
+
+def test_exclude_history_takes_a_bool_or_both():
+    from sprec.config import EvalConfig
+
+    assert from_dict(EvalConfig, {"exclude_history": "both"}).modes == [False, True]
+    assert from_dict(EvalConfig, {"exclude_history": True}).modes == [True]
+    assert not from_dict(EvalConfig, {"exclude_history": "both"}).generate_excluding
+    with pytest.raises(ConfigError, match=r"eval.exclude_history: choose false, true or both, got 'yes'"):
+        from_dict(EvalConfig, {"exclude_history": "yes"}, "eval")

@@ -44,8 +44,8 @@ def test_constrained_generations_are_catalog_items(tiny, goodreads_dataset, beam
 
 def test_beam_search_scores_are_the_items_log_probs_and_greedy_matches_generate(tiny, goodreads_dataset):
     from sprec.decoding import trie_beam_search
+    from sprec.llm.logprobs import sequence_logps
     from sprec.recommend import generate
-    from sprec.train.fast import sequence_logps
 
     model, tok, prompter = tiny
     rows = goodreads_dataset.splits["test"][:3]

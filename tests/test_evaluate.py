@@ -47,3 +47,21 @@ def test_sprec_ids_are_checked(shared, tmp_path):
     (tmp_path / "ids.json").write_text(json.dumps(rows))
     with pytest.raises(DataError, match=r"ids.json, row 8: item id 4058 is not in the catalog"):
         evaluate_sprec_files(fx / "test.json", fx, tmp_path / "ids.json", [5])
+
+
+def test_history_is_dropped_after_the_fact_only_from_rankings():
+    from sprec.data.dataset import Example
+    from sprec.evaluate import Predictions, lists_for_mode, without_history
+
+    rows = [Example((3, 7), 1), Example((5,), 2)]
+    ranked = [[7, 1, 4, 3, 9], [2, 5, 8, 0, 6]]
+    assert without_history(ranked, rows, 2) == [[1, 4], [2, 8]]
+    with pytest.raises(DataError, match=r"p.json, row 1: 2 items left once the history is dropped"):
+        without_history([[7, 1, 3, 4]], rows[:1], 3, "p.json")
+    filterable = Predictions(ranked, {"exclude_history": False, "history_filterable": True})
+    assert lists_for_mode(filterable, rows, False, 2) == ranked
+    assert lists_for_mode(filterable, rows, True, 2) == [[1, 4], [2, 8]]
+    beams = Predictions(ranked, {"exclude_history": False, "history_filterable": False})
+    assert lists_for_mode(beams, rows, True, 2) is None  # trie beams: only the mode they were decoded in
+    made_excluding = Predictions([[1, 4], [2, 8]], {"exclude_history": True, "history_filterable": True})
+    assert lists_for_mode(made_excluding, rows, False, 2) is None

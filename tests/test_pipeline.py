@@ -14,14 +14,14 @@ def test_quickstart_runs_and_resumes(tmp_path):
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
     cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity"]  # the LLM stages: test_end_to_end.py
     first = run(cfg)
-    assert first["popularity"]["1"]["ORRatio"] == 1.0
+    assert first["history allowed"]["popularity"]["1"]["ORRatio"] == 1.0
     for name in ("results.md", "results.csv", "results.json", "run.json", "data/meta.json",
                  "plots/exposure_by_popularity.png", "plots/genres.png"):  # fmt: skip
         assert (tmp_path / "run" / name).exists(), name
     info = json.loads((tmp_path / "run/run.json").read_text())
     assert info["seed"] == 0 and "numpy" in info["versions"] and "prepare" in info["wall_seconds"]
     # a killed run resumes: remove the metrics of the last stage only, rerun, same numbers
-    (tmp_path / "run/metrics/popularity.json").unlink()
+    (tmp_path / "run/metrics/popularity.allowed.json").unlink()
     mtime = (tmp_path / "run/data/test.jsonl").stat().st_mtime_ns
     assert run(cfg) == first
     assert (tmp_path / "run/data/test.jsonl").stat().st_mtime_ns == mtime  # prepare was not redone
@@ -43,12 +43,46 @@ def test_reranking_reads_the_sft_candidates_and_sasrec_is_added(tiny_model_dir, 
     raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
     raw |= {"methods": ["rerank-pop"], "rerank": {"popularity_weight": 0.0, "mmr_weight": 0.0},
             "sasrec": {"hidden": 8, "epochs": 2}}  # fmt: skip
-    assert list(run(from_dict(RunConfig, raw))) == ["rerank-pop (embedding)"]
+    assert list(run(from_dict(RunConfig, raw))["history allowed"]) == ["rerank-pop (embedding)"]
     raw["methods"] += ["sasrec", "rerank-mmr"]  # a finished run takes more methods: only the new rows are computed
-    results = run(from_dict(RunConfig, raw))
+    results = run(from_dict(RunConfig, raw))["history allowed"]
     assert list(results) == ["rerank-pop (embedding)", "sasrec", "rerank-mmr (embedding)"]
     assert json.loads((tmp_path / "run/run.json").read_text())["wall_seconds"]["sasrec: train"] >= 0
     preds = {p.stem: json.loads(p.read_text())["topk"] for p in (tmp_path / "run/predictions").glob("*.json")}
     # the SFT model's embedding predictions were made for them; with zero weights both re-rankings keep them
     assert preds["sft-embedding"] == preds["rerank-pop-embedding"] == preds["rerank-mmr-embedding"]
     assert len(preds["sft-embedding"]) == 2 and "rerank-mmr (embedding)" in (tmp_path / "run/results.md").read_text()
+
+
+def test_both_history_modes_filter_rankings_and_keep_trie_lists_in_their_mode(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["popularity", "itemknn", "sft"], "groundings": ["embedding", "trie"],
+            "eval": {"ks": [1, 2], "exclude_history": "both"}}  # fmt: skip
+    results = run(from_dict(RunConfig, raw))
+    allowed, excluded = results["history allowed"], results["history excluded"]
+    assert list(allowed) == ["popularity", "itemknn", "sft (embedding)", "sft (trie)"]
+    assert list(excluded) == ["popularity", "itemknn", "sft (embedding)"]  # trie lists are beams, not rankings
+    test = [json.loads(line) for line in (tmp_path / "run/data/test.jsonl").read_text().splitlines()]
+    for name in ("popularity", "sft-embedding"):
+        stored = json.loads((tmp_path / f"run/predictions/{name}.json").read_text())
+        assert stored["history_filterable"] and not stored["exclude_history"]
+        assert {len(row) for row in stored["topk"]} == {min(2 + max(len(e["history"]) for e in test), 6)}
+    text = (tmp_path / "run/results.md").read_text()
+    assert "## History allowed" in text and "## History excluded" in text and "Trie-decoded rows" in text
+
+
+def test_hybrid_rows_rank_the_retrievers_candidates(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["itemknn", "sft", "hybrid"], "groundings": ["embedding"],
+            "hybrid": {"retriever": "itemknn", "weight": 0.0}}  # fmt: skip
+    results = run(from_dict(RunConfig, raw))["history allowed"]
+    assert list(results) == ["itemknn", "sft (embedding)", "itemknn > sft"]
+    preds = {p.stem: json.loads(p.read_text()) for p in (tmp_path / "run/predictions").glob("*.json")}
+    hybrid = preds["itemknn-sft"]
+    # weight 0: the retriever's own ranking, whatever the LLM says
+    assert [row[:2] for row in hybrid["topk"]] == [row[:2] for row in preds["itemknn"]["topk"]]
+    assert hybrid["weight"] == 0.0 and hybrid["weight_from"] == "config" and len(hybrid["validation_ndcg_at_10"]) == 11
+    assert results["itemknn > sft"] == results["itemknn"]
+    text = (tmp_path / "run/results.md").read_text()
+    assert "## Hybrid: the fusion weight" in text and "| itemknn > sft | itemknn |" in text
+    assert (tmp_path / "run/plots/hybrid_validation.png").exists()

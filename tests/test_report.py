@@ -33,3 +33,21 @@ def test_resume_accepts_settings_added_later_but_not_changed_ones():
     old = {"sft": {"examples": 512}, "seed": 0}
     assert _recorded_settings_hold(old, {"sft": {"examples": 512, "engine": "fast"}, "seed": 0, "dpo": {}})
     assert not _recorded_settings_hold(old, {"sft": {"examples": 256}, "seed": 0})
+
+
+def test_a_trained_baseline_below_popularity_is_flagged_and_the_standing_line_compares_llm_with_classical():
+    from sprec.report import baseline_warnings, standing
+
+    def at10(hr, ndcg=0.0):
+        return {"10": {"HR": hr, "NDCG": ndcg}}
+
+    results = {"history allowed": {"popularity": at10(0.034), "sasrec": at10(0.014), "itemknn": at10(0.17)},
+               "history excluded": {"popularity": at10(0.036), "sasrec": at10(0.175)}}  # fmt: skip
+    (line,) = baseline_warnings(results, 10)
+    assert line.startswith("WARNING (history allowed): sasrec HR@10 0.0140 is below popularity's 0.0340")
+    by_method = {"popularity": at10(0.03, 0.01), "sasrec": at10(0.16, 0.09), "sft (embedding)": at10(0.05, 0.02),
+                 "dpo (embedding)": at10(0.06, 0.03)}  # fmt: skip
+    text = standing(by_method, 10)
+    assert "Best LLM row dpo (embedding)" in text and "best classical baseline sasrec" in text
+    assert "LLM / classical NDCG: 0.33" in text
+    assert standing({"popularity": at10(0.03, 0.01)}, 10) is None

@@ -32,15 +32,30 @@ def cmd_prepare(a: argparse.Namespace) -> None:
     print(json.dumps(ds.meta["stats"], indent=2))
 
 
-def cmd_popularity(a: argparse.Namespace) -> None:
-    from sprec.baselines.popularity import recommend_popular
+def cmd_baseline(a: argparse.Namespace) -> None:
+    from sprec.config import ItemKNNSettings, SASRecSettings
     from sprec.data.dataset import Dataset
     from sprec.evaluate import save_predictions
 
     ds = Dataset.load(a.data)
-    topk = recommend_popular(ds.catalog, ds.splits[a.split], a.k, a.exclude_history)
-    meta = {"method": "popularity", "dataset": ds.name, "split": a.split, "exclude_history": a.exclude_history}
-    save_predictions(a.out, topk, **meta)
+    rows = ds.splits[a.split]
+    if a.baseline == "popularity":
+        from sprec.baselines.popularity import recommend_popular
+
+        topk = recommend_popular(ds.catalog, rows, a.k, a.exclude_history)
+    elif a.baseline == "itemknn":
+        from sprec.baselines.itemknn import ItemKNN
+
+        knn = ItemKNN.fit(ds.splits["train"], len(ds.catalog), ItemKNNSettings())
+        topk = knn.recommend(rows, a.k, a.exclude_history)
+    else:
+        from sprec.baselines.sasrec import recommend_sasrec, train_sasrec
+
+        model_dir = Path(a.model_dir or Path(a.out).with_suffix(".sasrec"))
+        model = train_sasrec(ds, SASRecSettings(seed=a.seed), model_dir, valid_excluding=a.exclude_history)
+        topk = recommend_sasrec(model, rows, a.k, a.exclude_history)
+    save_predictions(a.out, topk, method=a.baseline, dataset=ds.name, split=a.split,
+                     exclude_history=a.exclude_history)  # fmt: skip
     print(f"wrote {len(topk)} top-{a.k} lists -> {a.out}")
 
 
@@ -205,13 +220,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.set_defaults(func=cmd_prepare)
 
     base = sub.add_parser("baseline", help="non-LLM baselines").add_subparsers(dest="baseline", required=True)
-    b = base.add_parser("popularity", help="top-K most popular training items per row")
-    b.add_argument("--data", required=True, help="prepared dataset folder")
-    b.add_argument("-k", type=int, default=10, help="list length (default 10)")
-    b.add_argument("--split", default="test", choices=["valid", "test"])
-    b.add_argument("--exclude-history", action="store_true", help="never recommend an item of the row's history")
-    b.add_argument("--out", required=True, help="predictions JSON to write")
-    b.set_defaults(func=cmd_popularity)
+    for name, text in (("popularity", "top-K most popular training items per row"),
+                       ("itemknn", "item-kNN over item-to-item transitions in the training histories (seconds)"),
+                       ("sasrec", "SASRec, trained on the train split, best validation epoch (a few CPU minutes)")):
+        b = base.add_parser(name, help=text)
+        b.add_argument("--data", required=True, help="prepared dataset folder")
+        b.add_argument("-k", type=int, default=10, help="list length (default 10)")
+        b.add_argument("--split", default="test", choices=["valid", "test"])
+        b.add_argument("--exclude-history", action="store_true", help="never recommend an item of the row's history")
+        b.add_argument("--out", required=True, help="predictions JSON to write")
+        if name == "sasrec":
+            b.add_argument("--model-dir", help="where the model is saved (default: beside --out); a rerun loads it")
+            b.add_argument("--seed", type=int, default=0)
+        b.set_defaults(func=cmd_baseline)
 
     e = sub.add_parser("evaluate", help="HR, NDCG, DivRatio, ORRatio, MGU, DGU (+ coverage, Gini, novelty, ILD)",
                        description="Evaluate a predictions file against a prepared dataset (--data) or against "

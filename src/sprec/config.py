@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import types
 import typing
@@ -50,8 +51,11 @@ def _convert(value: Any, hint: Any, where: str) -> Any:
         args = typing.get_args(hint)
         if value is None and type(None) in args:
             return None
-        hint = next(a for a in args if a is not type(None))
-        return _convert(value, hint, where)
+        options = [a for a in args if a is not type(None)]
+        for option in options[:-1]:  # the first type the value fits; the last one's error if none does
+            with contextlib.suppress(ConfigError):
+                return _convert(value, option, where)
+        return _convert(value, options[-1], where)
     if origin in (list, tuple):
         if not isinstance(value, list | tuple):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
@@ -243,38 +247,101 @@ class RerankSettings:
             raise ConfigError("rerank: candidates must be positive and the weights in [0, 1]")
 
 
+CLASSICAL = ("popularity", "sasrec", "itemknn")  # baselines without an LLM
+
+
 @dataclass
 class SASRecSettings:
     """The classical sequential baseline (method sasrec), trained on the same splits as the LLM."""
 
-    hidden: int = 64
+    hidden: int = 64  # SASRec paper: 50-64
     blocks: int = 2
     heads: int = 1
-    dropout: float = 0.2
+    dropout: float = 0.5  # 0.5 on sparse data (Goodreads; the SASRec paper's sparse-data value); ml-100k: 0.2
     learning_rate: float = 1e-3
     batch_size: int = 128
     epochs: int = 200  # at most; stops after `patience` epochs without a better validation NDCG@10
     patience: int = 10
+    max_seconds: float = 600.0  # wall-clock budget of the training; the best epoch so far is kept
+    window_stride: int = 10  # an epoch takes every n-th window of each user (overlapping windows repeat positions)
     seed: int = 0
 
     def __post_init__(self):
-        if min(self.hidden, self.blocks, self.heads, self.batch_size, self.epochs, self.patience) < 1:
-            raise ConfigError("sasrec: hidden, blocks, heads, batch_size, epochs and patience must be positive")
+        if min(self.hidden, self.blocks, self.heads, self.batch_size, self.epochs, self.patience,
+               self.window_stride) < 1:  # fmt: skip
+            raise ConfigError("sasrec: hidden, blocks, heads, batch_size, epochs, patience and window_stride must "
+                              "be positive")  # fmt: skip
         if self.hidden % self.heads:
             raise ConfigError(f"sasrec: hidden ({self.hidden}) must be divisible by heads ({self.heads})")
+        if not (0 <= self.dropout < 1 and self.learning_rate > 0 and self.max_seconds > 0):
+            raise ConfigError("sasrec: dropout must be in [0, 1), learning_rate and max_seconds positive")
 
 
-METHODS = ("popularity", "sasrec", "sft", "rerank-pop", "rerank-mmr", "dpo", "sdpo", "sprec")
+@dataclass
+class ItemKNNSettings:
+    """Item-to-item kNN over transitions within histories (method itemknn): trains in seconds, no tuning."""
+
+    window: int = 3  # pairs (a before b) at most this many positions apart count as a transition
+    distance_decay: float = 0.5  # a pair d positions apart weighs decay^(d-1)
+    backward_weight: float = 0.5  # weight of b -> a for a transition a -> b (co-occurrence in reverse order)
+    recency_decay: float = 0.7  # the history item r places before the last weighs decay^r
+    alpha: float = 0.5  # similarity = weight(a, b) / (n_a^alpha n_b^(1-alpha)): 0.5 = cosine-like
+    neighbours: int = 200  # most similar items kept per item
+    popularity_backoff: float = 1e-3  # a small popularity score so that items no neighbour reaches still rank
+
+    def __post_init__(self):
+        if self.window < 1 or self.neighbours < 1:
+            raise ConfigError("itemknn: window and neighbours must be positive")
+        if not all(0 <= v <= 1 for v in (self.distance_decay, self.backward_weight, self.recency_decay, self.alpha)):
+            raise ConfigError("itemknn: distance_decay, backward_weight, recency_decay and alpha must be in [0, 1]")
+        if self.popularity_backoff < 0:
+            raise ConfigError("itemknn: popularity_backoff must be >= 0")
+
+
+@dataclass
+class HybridSettings:
+    """The LLM ranking a classical retriever's candidates (method hybrid; sprec.hybrid): one row per LLM model."""
+
+    retriever: str = "sasrec"  # sasrec | itemknn | popularity
+    candidates: int = 50  # retriever's top-N per row that the LLM scores
+    weight: float | None = None  # fusion weight of the LLM score in [0, 1]; None: chosen on the validation split
+    normalise: bool = False  # LLM score per answer token instead of the answer's summed log-probability
+    rows_per_batch: int = 1  # prompts scored together (each with all its candidates on its own KV cache)
+
+    def __post_init__(self):
+        if self.retriever not in CLASSICAL:
+            raise ConfigError(f"hybrid.retriever: choose one of {CLASSICAL}, got {self.retriever!r}")
+        if self.candidates < 1 or self.rows_per_batch < 1:
+            raise ConfigError("hybrid: candidates and rows_per_batch must be positive")
+        if self.weight is not None and not 0 <= self.weight <= 1:
+            raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
+
+
+METHODS = ("popularity", "sasrec", "itemknn", "sft", "rerank-pop", "rerank-mmr", "dpo", "sdpo", "sprec", "hybrid")
 
 
 @dataclass
 class EvalConfig:
     ks: list[int] = field(default_factory=lambda: [1, 5, 10])  # paper reports K = 1 and 5
-    exclude_history: bool = False  # the paper's code may recommend history items; reports say which mode
+    # false: history items may be recommended (the paper's code); true: never; both: every list that can drop
+    # history items after the fact (all but trie-decoded ones) is evaluated both ways, in two tables
+    exclude_history: bool | str = False
 
     def __post_init__(self):
         if not self.ks or min(self.ks) < 1:
             raise ConfigError(f"eval.ks: need positive cut-offs, got {self.ks}")
+        if self.exclude_history not in (False, True, "both"):
+            raise ConfigError(f"eval.exclude_history: choose false, true or both, got {self.exclude_history!r}")
+
+    @property
+    def modes(self) -> list[bool]:
+        """The exclude-history modes evaluated, the first one the report's main table."""
+        return [False, True] if self.exclude_history == "both" else [bool(self.exclude_history)]
+
+    @property
+    def generate_excluding(self) -> bool:
+        """The mode lists are made in: with `both`, allowed (longer lists, history dropped afterwards)."""
+        return self.exclude_history is True
 
 
 @dataclass
@@ -291,6 +358,8 @@ class RunConfig:
     selfplay: SelfPlaySettings = field(default_factory=SelfPlaySettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
     sasrec: SASRecSettings = field(default_factory=SASRecSettings)
+    itemknn: ItemKNNSettings = field(default_factory=ItemKNNSettings)
+    hybrid: HybridSettings = field(default_factory=HybridSettings)
     groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
     seed: int = 0
 
@@ -300,6 +369,9 @@ class RunConfig:
             raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")
         for g in self.groundings:
             dataclasses.replace(self.recommend, grounding=g)  # validates the name
+        if "hybrid" in self.methods and self.hybrid.candidates < max(self.eval.ks):
+            raise ConfigError(f"hybrid.candidates ({self.hybrid.candidates}) must be at least the largest K "
+                              f"({max(self.eval.ks)})")  # fmt: skip
 
 
 def load_run_config(path: str | Path) -> RunConfig:

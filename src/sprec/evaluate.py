@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from sprec import metrics as M
+from sprec.config import EvalConfig
 from sprec.data.dataset import Catalog, Example
 from sprec.errors import DataError
 from sprec.io import read_json, write_json
@@ -18,10 +19,15 @@ PAPER_METRICS = ("HR", "NDCG", "DivRatio", "ORRatio", "MGU", "DGU")
 EXTRA_METRICS = ("Coverage", "Gini", "Novelty", "ILD")
 
 
+HISTORY_MODES = {False: "history allowed", True: "history excluded"}  # eval.exclude_history -> report label
+
+
 @dataclass
 class Predictions:
     topk: list[list[int]]  # per test row, catalog item ids, best first
-    meta: dict  # method, dataset, split, exclude_history, ...
+    # method, dataset, split; exclude_history: the mode the lists were made in; history_filterable: the lists
+    # are rankings long enough (K + history length) to drop the history afterwards
+    meta: dict
 
 
 def save_predictions(path: str | Path, topk, **meta) -> Path:
@@ -35,6 +41,46 @@ def load_predictions(path: str | Path) -> Predictions:
         raise DataError("expected a JSON list of ranked id lists (or an object with a 'topk' list)", path)
     meta = {k: v for k, v in obj.items() if k != "topk"} if isinstance(obj, dict) else {}
     return Predictions(topk, meta)
+
+
+def list_length(ev: EvalConfig, test: list[Example], n_items: int) -> int:
+    """Length of the lists a run stores: the largest K, plus the longest test history when both history modes
+    are evaluated (the lists are then made with the history allowed and filtered afterwards); at most the
+    catalog."""
+    both = len(ev.modes) > 1
+    return min(max(ev.ks) + (max((len(e.history) for e in test), default=0) if both else 0), max(n_items, max(ev.ks)))
+
+
+def prediction_meta(name: str, dataset: str, ev: EvalConfig, filterable: bool = True, **extra) -> dict:
+    """What a predictions file records beside its lists (see Predictions.meta)."""
+    return {"method": name, "dataset": dataset, "split": "test", "exclude_history": ev.generate_excluding,
+            "history_filterable": filterable, **extra}  # fmt: skip
+
+
+def without_history(topk: list[list[int]], examples: list[Example], k: int, path=None) -> list[list[int]]:
+    """Each ranked list minus its row's own history items, cut to k: excluding the history after the fact,
+    which equals excluding it while ranking for any method that scores items independently."""
+    out = []
+    for r, (row, e) in enumerate(zip(topk, examples, strict=True)):
+        seen = set(e.history)
+        kept = [i for i in row if i not in seen][:k]
+        if len(kept) < k:
+            raise DataError(f"{len(kept)} items left once the history is dropped; the list needs K + history "
+                            f"length = {k + len(seen)} items", path, r + 1)  # fmt: skip
+        out.append(kept)
+    return out
+
+
+def lists_for_mode(preds: Predictions, examples: list[Example], exclude_history: bool, k: int,
+                   path=None) -> list[list[int]] | None:  # fmt: skip
+    """The lists as evaluated with history items allowed or excluded; None when the file cannot give that
+    mode (lists made with the history excluded, or trie-decoded lists, which are not rankings to filter)."""
+    made_excluding = bool(preds.meta.get("exclude_history", False))
+    if made_excluding == exclude_history:
+        return preds.topk
+    if exclude_history and preds.meta.get("history_filterable"):
+        return without_history(preds.topk, examples, k, path)
+    return None
 
 
 def check_topk(topk: list, n_rows: int, n_items: int, k: int, path, id_map=None) -> np.ndarray:

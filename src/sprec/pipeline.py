@@ -14,13 +14,24 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from sprec.baselines.popularity import recommend_popular
-from sprec.config import RunConfig
+from sprec.baselines.scorers import classical_scorer
+from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.data.readers import prepare_dataset
 from sprec.distributed import is_main_process, main_process_first, wait_for_everyone
 from sprec.errors import ConfigError
-from sprec.evaluate import evaluate_predictions, load_predictions, load_results, save_predictions, save_results
+from sprec.evaluate import (
+    HISTORY_MODES,
+    evaluate_predictions,
+    list_length,
+    lists_for_mode,
+    load_predictions,
+    load_results,
+    prediction_meta,
+    save_predictions,
+    save_results,
+)
+from sprec.grounding import nearest_items
 from sprec.io import read_json, write_json
 from sprec.progress import RunProgress, plan_run
 from sprec.report import write_report
@@ -59,42 +70,43 @@ def stage_prepare(cfg: RunConfig, run_dir: Path) -> Dataset:
     return Dataset.load(data_dir)
 
 
-def stage_popularity(ds: Dataset, cfg: RunConfig, path: Path) -> None:
+def slug(model_name: str) -> str:
+    """A model's row name as a file name: "sprec t=2" -> "sprect2"."""
+    return model_name.replace(" ", "").replace("=", "")
+
+
+def stage_classical(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> float:
+    """Fit (or load) popularity, SASRec or item-kNN and write its test lists; returns the stage's seconds."""
     if path.exists():
-        return
-    topk = recommend_popular(ds.catalog, ds.splits["test"], max(cfg.eval.ks), cfg.eval.exclude_history)
-    meta = {"method": "popularity", "dataset": ds.name, "split": "test", "exclude_history": cfg.eval.exclude_history}
-    save_predictions(path, topk, **meta)
-
-
-def stage_sasrec(ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> float:
-    """Train (or load) SASRec and write its test predictions; returns its training seconds."""
-    from sprec.baselines.sasrec import recommend_sasrec, sasrec_summary, train_sasrec
-
-    if not path.exists():
-        model = train_sasrec(ds, cfg.sasrec, run_dir / "models" / "sasrec")
-        topk = recommend_sasrec(model, ds.splits["test"], max(cfg.eval.ks), cfg.eval.exclude_history)
-        save_predictions(path, topk, method="sasrec", dataset=ds.name, split="test",
-                         exclude_history=cfg.eval.exclude_history)  # fmt: skip
-    return sasrec_summary(run_dir / "models" / "sasrec")["seconds"]
+        return load_predictions(path).meta.get("seconds", 0.0)
+    start, test = time.time(), ds.splits["test"]
+    scores = classical_scorer(method, ds, cfg, run_dir)(test)
+    excluded = [list(e.history) for e in test] if cfg.eval.generate_excluding else None
+    topk = nearest_items(-scores, list_length(cfg.eval, test, len(ds.catalog)), excluded)
+    seconds = round(time.time() - start, 2)
+    save_predictions(path, topk, **prediction_meta(method, ds.name, cfg.eval, seconds=seconds))
+    return seconds
 
 
 def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
     """Train `method` if it needs training, then write its predictions; returns {row name: predictions file}."""
-    t = time.time()
-    if method == "popularity":
-        path = run_dir / "predictions" / "popularity.json"
+    if method in CLASSICAL:
+        path = run_dir / "predictions" / f"{method}.json"
         with main_process_first():
-            stage_popularity(ds, cfg, path)
-        progress.record("popularity", round(time.time() - t, 2))
-        return {"popularity": path}
-    if method == "sasrec":
-        path = run_dir / "predictions" / "sasrec.json"
-        with main_process_first():
-            seconds = stage_sasrec(ds, cfg, run_dir, path)
-        progress.record("sasrec: train", seconds)
-        return {"sasrec": path}
-    from sprec.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
+            seconds = stage_classical(method, ds, cfg, run_dir, path)
+        progress.record(method if method == "popularity" else f"{method}: train", seconds)
+        return {method: path}
+    from sprec.llm_stages import hybrid_models, predict_hybrid, predict_llm, rerank_sft, train_method  # needs torch
+
+    if method == "hybrid":
+        out = {}
+        for model_name, adapter in hybrid_models(ds, cfg, run_dir):
+            name = f"{cfg.hybrid.retriever} > {model_name}"
+            out[name] = run_dir / "predictions" / f"{cfg.hybrid.retriever}-{slug(model_name)}.json"
+            with main_process_first():
+                predict_hybrid(name, adapter, ds, cfg, run_dir, out[name])
+            progress.record(f"{name}: rank", load_predictions(out[name]).meta.get("seconds"))
+        return out
 
     if method.startswith("rerank-"):
         name, path = f"{method} (embedding)", run_dir / "predictions" / f"{method}-embedding.json"
@@ -107,8 +119,7 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
         progress.record(f"{model_name}: train", train_seconds)
         for g in cfg.groundings:
             name = f"{model_name} ({g})"
-            slug = model_name.replace(" ", "").replace("=", "")
-            out[name] = run_dir / "predictions" / f"{slug}-{g}.json"
+            out[name] = run_dir / "predictions" / f"{slug(model_name)}-{g}.json"
             with main_process_first():
                 predict_llm(name, adapter, ds, cfg, g, out[name])
             # as recorded by the stage itself, so that a resumed run keeps the times of earlier sessions
@@ -116,14 +127,20 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
     return out
 
 
-def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, out: Path) -> dict:
+def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, exclude_history: bool) -> dict | None:
+    """Metrics of one predictions file in one history mode (None when its lists cannot give that mode)."""
+    out = pred_path.parent.parent / "metrics" / f"{pred_path.stem}.{'excluded' if exclude_history else 'allowed'}.json"
     if not out.exists():
-        preds = load_predictions(pred_path)
-        save_results(out, evaluate_predictions(ds.splits["test"], ds.catalog, preds.topk, cfg.eval.ks, pred_path))
+        preds, test = load_predictions(pred_path), ds.splits["test"]
+        lists = lists_for_mode(preds, test, exclude_history, max(cfg.eval.ks), pred_path)
+        if lists is None:
+            return None
+        save_results(out, evaluate_predictions(test, ds.catalog, lists, cfg.eval.ks, pred_path))
     return load_results(out)
 
 
 def run(cfg: RunConfig) -> dict[str, dict]:
+    """Runs (or resumes) the experiment; returns {history mode label: {row name: {K: metrics}}}."""
     run_dir = Path(cfg.run_dir)
     cfg_dict = json.loads(json.dumps(dataclasses.asdict(cfg)))
     timings: dict[str, float] = {}
@@ -139,16 +156,22 @@ def run(cfg: RunConfig) -> dict[str, dict]:
     timings["prepare"] = round(time.time() - t, 2)
     plan = plan_run(cfg, len(ds.splits["train"]), len(ds.splits["test"]))
     progress = RunProgress(plan, timings, enabled=is_main_process())
-    results, predictions = {}, {}
+    results: dict[str, dict] = {HISTORY_MODES[m]: {} for m in cfg.eval.modes}
+    predictions = {}
     for method in cfg.methods:
         for name, pred in stage_method(method, ds, cfg, run_dir, progress).items():
-            with main_process_first():
-                results[name] = stage_evaluate(ds, cfg, pred, run_dir / "metrics" / pred.name)
+            for mode in cfg.eval.modes:
+                with main_process_first():
+                    metrics = stage_evaluate(ds, cfg, pred, mode)
+                if metrics is not None:
+                    results[HISTORY_MODES[mode]][name] = metrics
             predictions[name] = pred
         if is_main_process():
             write_json(run_dir / "run.json", info)
-    mode = "history items excluded" if cfg.eval.exclude_history else "history items allowed (as the paper's code)"
-    preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {mode}\n\n"
+    modes = " and ".join(results)
+    preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {modes}\n\n"
+    if len(results) > 1 and "trie" in cfg.groundings and set(cfg.methods) - set(CLASSICAL):
+        preamble += "Trie-decoded rows are generated with history items allowed and are in that table only.\n\n"
     if is_main_process():
         table = write_report(run_dir, ds, results, predictions, cfg.eval.ks, preamble, cfg.seed)
         write_json(run_dir / "run.json", info)

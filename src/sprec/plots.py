@@ -69,6 +69,21 @@ def metrics_per_iteration(rows: list[tuple[int, dict]], path: Path, k: str,
     return _save(fig, path)
 
 
+def hybrid_validation(curves: dict[str, dict[str, float]], path: Path) -> Path:
+    """Validation NDCG@10 of each hybrid row against the fusion weight a of the LLM score (a = 0: the
+    retriever alone, a = 1: the LLM alone ranking the retriever's candidates); the chosen weight is marked."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name, curve in curves.items():
+        xs, ys = [float(w) for w in curve], list(curve.values())
+        (line,) = ax.plot(xs, ys, marker="o", label=name)
+        best = int(np.argmax(ys))
+        ax.plot(xs[best], ys[best], marker="*", markersize=14, color=line.get_color())
+    ax.set(xlabel="a: weight of the LLM score (0 = retriever only, 1 = LLM only)", ylabel="validation NDCG@10",
+           title="Hybrid: retriever + LLM score fusion (star: best weight)")  # fmt: skip
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
 def size_curve(rows: list[dict], path: Path) -> Path:
     """HR@10 and the share of exact titles of SFT models against their training examples (sprec.size_curve)."""
     datasets = sorted({r["dataset"] for r in rows})

@@ -6,6 +6,9 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
+
+from sprec.config import CLASSICAL
 from sprec.evaluate import EXTRA_METRICS, PAPER_METRICS
 from sprec.io import atomic_write_text, write_json
 
@@ -13,33 +16,66 @@ COLUMNS = [*PAPER_METRICS, *EXTRA_METRICS]
 
 
 def rows(results: dict[str, dict[str, dict]]) -> list[dict]:
-    """Flatten {method: {K: {metric: value}}} into one row per (method, K)."""
-    return [{"method": m, "K": int(k), **{c: v.get(c) for c in COLUMNS}} for m, by_k in results.items()
+    """Flatten {history mode: {method: {K: {metric: value}}}} into one row per (mode, method, K)."""
+    return [{"history": mode, "method": m, "K": int(k), **{c: v.get(c) for c in COLUMNS}}
+            for mode, by_method in results.items() for m, by_k in by_method.items()
             for k, v in by_k.items()]  # fmt: skip
 
 
-def markdown(results: dict[str, dict[str, dict]]) -> str:
+def markdown(results: dict[str, dict]) -> str:
+    """One method table (rows: method and K) of a single history mode."""
     head = "| method | K | " + " | ".join(COLUMNS) + " |\n" + "|---" * (len(COLUMNS) + 2) + "|\n"
     body = ""
-    for r in rows(results):
+    for r in rows({"": results}):
         cells = ["-" if r[c] is None else f"{r[c]:.4f}" for c in COLUMNS]
         body += f"| {r['method']} | {r['K']} | " + " | ".join(cells) + " |\n"
     return head + body
 
 
 def write_tables(out_dir: str | Path, results: dict[str, dict[str, dict]], preamble: str = "",
-                 appendix: str = "") -> str:  # fmt: skip
-    """results.md (preamble, table, appendix), results.csv and results.json; returns table + appendix."""
+                 sections: dict[str, str] | None = None, appendix: str = "") -> str:  # fmt: skip
+    """results.md (preamble, then per history mode its table and `sections[mode]`, then the appendix),
+    results.csv and results.json; returns what results.md holds after the preamble."""
     out = Path(out_dir)
-    table = markdown(results) + appendix
-    atomic_write_text(out / "results.md", preamble + table)
+    sections = sections or {}
+    text = "".join(f"## {mode.capitalize()}\n\n{markdown(by_method)}{sections.get(mode, '')}\n"
+                   for mode, by_method in results.items()) + appendix  # fmt: skip
+    atomic_write_text(out / "results.md", preamble + text)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["method", "K", *COLUMNS])
+    writer = csv.DictWriter(buf, fieldnames=["history", "method", "K", *COLUMNS])
     writer.writeheader()
     writer.writerows(rows(results))
     atomic_write_text(out / "results.csv", buf.getvalue())
     write_json(out / "results.json", results)
-    return table
+    return text
+
+
+def baseline_warnings(results: dict[str, dict[str, dict]], k: int) -> list[str]:
+    """A line for each trained classical baseline that scores under popularity's HR@k in some history mode."""
+    lines = []
+    for mode, by_method in results.items():
+        pop = by_method.get("popularity", {}).get(str(k), {}).get("HR")
+        for name in CLASSICAL[1:]:
+            hr = by_method.get(name, {}).get(str(k), {}).get("HR")
+            if pop is not None and hr is not None and hr < pop:
+                lines.append(f"WARNING ({mode}): {name} HR@{k} {hr:.4f} is below popularity's {pop:.4f}; a trained "
+                             "baseline under popularity is a bug until shown otherwise")  # fmt: skip
+    return lines
+
+
+def standing(by_method: dict[str, dict], k: int) -> str | None:
+    """One sentence: the best LLM row against the best classical baseline, by NDCG@k."""
+    def best(names):
+        return max(names, key=lambda n: by_method[n][str(k)]["NDCG"], default=None)
+
+    classical = best([n for n in by_method if n in CLASSICAL])
+    llm = best([n for n in by_method if n not in CLASSICAL])
+    if classical is None or llm is None:
+        return None
+    c, m = by_method[classical][str(k)], by_method[llm][str(k)]
+    return (f"\nBest LLM row {llm}: HR@{k} {m['HR']:.4f}, NDCG@{k} {m['NDCG']:.4f}; best classical baseline "
+            f"{classical}: HR@{k} {c['HR']:.4f}, NDCG@{k} {c['NDCG']:.4f} (LLM / classical NDCG: "
+            f"{m['NDCG'] / c['NDCG'] if c['NDCG'] else float('nan'):.2f}).\n\n")
 
 
 def paired_bootstrap(topk_a, topk_b, examples, catalog, k: int, names=("HR", "NDCG", "DivRatio", "ORRatio", "MGU"),
@@ -50,8 +86,6 @@ def paired_bootstrap(topk_a, topk_b, examples, catalog, k: int, names=("HR", "ND
     The interval is centred on the observed difference (percentiles of the resampled differences minus their
     mean, plus the observed one): list-level metrics such as DivRatio are biased in a resample, because a row
     drawn twice repeats its list, which shifts the raw percentile interval away from the estimate."""
-    import numpy as np
-
     from sprec.evaluate import evaluate_topk
 
     a, b = np.asarray(topk_a)[:, :k], np.asarray(topk_b)[:, :k]
@@ -84,42 +118,85 @@ def _baseline_for(name: str, names: list[str]) -> str | None:
     return next((n for n in names if n.startswith("sft")), None)
 
 
+def references_for(name: str, names: list[str]) -> list[str]:
+    """The rows a row is compared with: a hybrid row "R > model" with its retriever R and with the SFT hybrid
+    "R > sft"; any other row with its SFT row."""
+    if " > " in name:
+        retriever = name.split(" > ")[0]
+        return [r for r in (retriever, f"{retriever} > sft") if r in names and r != name]
+    base = _baseline_for(name, [n for n in names if " > " not in n])
+    return [base] if base is not None and base != name else []
+
+
+def differences(lists: dict[str, np.ndarray], examples, catalog, k: int, seed: int) -> tuple[dict, str]:
+    """Paired-bootstrap differences of every row from its reference rows at K (references_for): a JSON-ready
+    dict {row: {reference: {metric: (difference, low, high)}}} and a markdown section."""
+    lines, diffs = [], {}
+    for name in lists:
+        for base in references_for(name, list(lists)):
+            ci = paired_bootstrap(lists[name], lists[base], examples, catalog, k, seed=seed)
+            diffs.setdefault(name, {})[base] = ci
+            cells = [f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for d, lo, hi in ci.values()]
+            lines.append(f"| {name} | {base} | " + " | ".join(cells) + " |")
+    if not lines:
+        return diffs, ""
+    head = "| method | vs | " + " | ".join(f"{m}@{k}" for m in ("HR", "NDCG", "DivRatio", "ORRatio", "MGU"))
+    title = f"Differences at K = {k}: from SFT; hybrids from their retriever and the SFT hybrid"
+    return diffs, (f"\n### {title} (paired bootstrap 95% CI over test rows)\n\n{head} |\n"
+                   + "|---" * 7 + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
+
+
+def hybrid_section(preds: dict, out: Path) -> str:
+    """The fusion weight of every hybrid row and its validation curve (table and plot)."""
+    from sprec import plots
+
+    curves = {n: p.meta["validation_ndcg_at_10"] for n, p in preds.items() if "validation_ndcg_at_10" in p.meta}
+    if not curves:
+        return ""
+    grid = list(next(iter(curves.values())))
+    lines = ["| hybrid row | weight used | " + " | ".join(f"a={w}" for w in grid) + " |",
+             "|---" * (len(grid) + 2) + "|"]
+    for name, curve in curves.items():
+        lines.append(f"| {name} | {preds[name].meta['weight']} ({preds[name].meta['weight_from']}) | "
+                     + " | ".join(f"{curve[w]:.4f}" for w in grid) + " |")  # fmt: skip
+    plots.hybrid_validation(curves, out / "plots" / "hybrid_validation.png")
+    return ("## Hybrid: the fusion weight a of the LLM score (validation NDCG@10 against a; a = 0 is the retriever)"
+            "\n\n" + "\n".join(lines) + "\n\n")  # fmt: skip
+
+
 def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[str, Path], ks: list[int],
                  preamble: str = "", seed: int = 0) -> str:  # fmt: skip
-    """Tables, paired-bootstrap differences from SFT at the largest K, and the plots of a run."""
-    import numpy as np
-
+    """Per history mode of `results` ({mode label: {row: {K: metrics}}}): the table, the best LLM row against
+    the best classical one, the paired-bootstrap differences from SFT at the largest K; warnings on top; the
+    plots of the first mode. Returns the warnings and tables as printed."""
     from sprec import plots
-    from sprec.evaluate import load_predictions
+    from sprec.evaluate import HISTORY_MODES, lists_for_mode, load_predictions
 
     out = Path(out_dir)
     k = max(ks)
     test, catalog = dataset.splits["test"], dataset.catalog
-    topk = {n: np.asarray(load_predictions(p).topk) for n, p in predictions.items()}
-    lines, diffs = [], {}
-    for name in results:
-        base = _baseline_for(name, list(results))
-        if base is None or name == base:
+    preds = {n: load_predictions(p) for n, p in predictions.items()}
+    sections, diffs, first = {}, {}, None
+    for exclude, mode in HISTORY_MODES.items():
+        if mode not in results:
             continue
-        ci = paired_bootstrap(topk[name], topk[base], test, catalog, k, seed=seed)
-        diffs[name] = {"vs": base, **ci}
-        cells = [f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for d, lo, hi in ci.values()]
-        lines.append(f"| {name} | {base} | " + " | ".join(cells) + " |")
-    ci = ""
-    if lines:
-        head = "| method | vs | " + " | ".join(f"{m}@{k}" for m in ("HR", "NDCG", "DivRatio", "ORRatio", "MGU"))
-        ci = (f"\n## Difference from SFT at K = {k} (paired bootstrap 95% CI over test rows)\n\n{head} |\n"
-              + "|---" * 7 + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
-        write_json(out / "differences_vs_sft.json", diffs)
-    table = write_tables(out, results, preamble, ci)
+        lists = {n: np.asarray(lists_for_mode(preds[n], test, exclude, k))[:, :k] for n in results[mode]}
+        first = first or lists
+        diffs[mode], sections[mode] = differences(lists, test, catalog, k, seed)
+        sections[mode] = (standing(results[mode], k) or "") + sections[mode]
+    if any(diffs.values()):
+        write_json(out / "differences.json", diffs)
+    warnings = "".join(f"{w}\n\n" for w in baseline_warnings(results, k))
+    table = warnings + write_tables(out, results, preamble + warnings, sections, hybrid_section(preds, out))
     targets = np.array([-1 if e.target is None else e.target for e in test])
-    plots.exposure_by_popularity(topk, catalog, targets, out / "plots" / "exposure_by_popularity.png", k)
-    plots.genre_distribution(topk, test, catalog, out / "plots" / "genres.png", k)
-    iterations = [n for n in results if n.startswith("sprec t=")]
+    plots.exposure_by_popularity(first, catalog, targets, out / "plots" / "exposure_by_popularity.png", k)
+    plots.genre_distribution(first, test, catalog, out / "plots" / "genres.png", k)
+    by_method = next(iter(results.values()))
+    iterations = [n for n in by_method if n.startswith("sprec t=")]
     for grounding in sorted({n[n.rfind("(") :] for n in iterations}):
-        base = _baseline_for(grounding, list(results))
-        series = [(0, results[base])] if base else []  # iteration 0 = the SFT model
-        series += [(int(n.split("t=")[1].split()[0]), results[n]) for n in iterations if n.endswith(grounding)]
+        base = _baseline_for(grounding, list(by_method))
+        series = [(0, by_method[base])] if base else []  # iteration 0 = the SFT model
+        series += [(int(n.split("t=")[1].split()[0]), by_method[n]) for n in iterations if n.endswith(grounding)]
         slug = grounding.strip("()")
         plots.metrics_per_iteration(sorted(series, key=lambda x: x[0]), out / "plots" / f"sprec_iterations_{slug}.png",
                                     str(k))  # fmt: skip

@@ -48,6 +48,8 @@ def collect(run_dirs: list[Path], grounding: str = "embedding") -> list[dict]:
         if not (d / "results.json").exists():
             continue
         results, info = read_json(d / "results.json"), read_json(d / "run.json")
+        if "history allowed" in results or "history excluded" in results:  # by history mode: the first one
+            results = next(iter(results.values()))
         name = f"sft ({grounding})"
         if name not in results:
             continue

@@ -2,8 +2,9 @@
 
 import torch
 
+from sprec.llm.logprobs import separate_logps, sequence_logps, shared_prompt_logps
 from sprec.llm.model import add_lora, load_model
-from sprec.train.fast import answer_nll, plain_answer_loss, separate_logps, sequence_logps, shared_prompt_logps
+from sprec.train.fast import answer_nll, plain_answer_loss
 from sprec.train.losses import sequence_logps as logps_from_logits
 
 

@@ -1,9 +1,10 @@
 """SASRec (Kang & McAuley, ICDM 2018), the classical sequential baseline of SPREC.md section 5, on the same
-prepared splits as the LLM: a causal self-attention encoder over item ids whose state after each item scores
-every catalog item (dot product with the shared item embeddings, plus a learnt item bias). Trained with a
-full softmax over the catalog at every position of history + target (cross-entropy SASRec: with a catalog of
-a few thousand items the full softmax is cheap, and it trains better than sampled negatives). The epoch with
-the best validation NDCG@10 is kept.
+prepared splits as the LLM: a causal self-attention encoder (pre-LayerNorm, learned positions, padding keys
+masked) over item ids whose state after each item scores every catalog item (dot product with the shared item
+embeddings, plus a learnt item bias). Trained with a full softmax over the catalog at every next-item position
+of history + target (cross-entropy SASRec: with a catalog of a few thousand items the full softmax is cheap,
+and it trains better than sampled negatives). The epoch with the best validation NDCG@10 is kept.
+Reference numbers on the shared data: shared/docs/REFERENCE.md.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from tqdm import tqdm
 
 from sprec.config import SASRecSettings
 from sprec.data.dataset import Dataset, Example
+from sprec.grounding import nearest_items
 from sprec.io import read_json, write_json
 from sprec.metrics import hit_positions, ndcg
 
@@ -35,14 +37,34 @@ class SASRec(nn.Module):
         self.norm = nn.LayerNorm(s.hidden)
         self.dropout = nn.Dropout(s.dropout)
         self.bias = nn.Parameter(torch.zeros(n_items))  # lets popularity be learnt apart from the sequence
+        self.heads = s.heads
+        # Small normal init, zero padding row. With nn.Embedding's N(0, 1), the sqrt(d) input scale and the tied
+        # output layer, the untrained model scores the item it just read far above every other (a loss of ~63
+        # on Goodreads where uniform guessing gives log 4,058 = 8.3) and Adam at lr 1e-3 never gets out.
+        nn.init.normal_(self.items.weight, std=0.02)
+        nn.init.normal_(self.positions.weight, std=0.02)
+        with torch.no_grad():
+            self.items.weight[PAD].zero_()
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:
         """(B, L) right-aligned tokens -> (B, L, n_items) scores of the next item after each position."""
         length = tokens.shape[1]
+        pad = tokens == PAD
         x = self.items(tokens) * self.items.embedding_dim**0.5 + self.positions.weight[-length:]
-        causal = nn.Transformer.generate_square_subsequent_mask(length)
-        h = self.norm(self.encoder(self.dropout(x), mask=causal, is_causal=True))
+        x = self.dropout(x) * ~pad[..., None]
+        # a query sees earlier non-padding keys, and always itself (a row with every key masked gives NaN)
+        later = torch.ones(length, length, dtype=torch.bool).triu(1)
+        blocked = (later | pad[:, None, :]) & ~torch.eye(length, dtype=torch.bool)
+        h = self.norm(self.encoder(x, mask=blocked.repeat_interleave(self.heads, 0)))
         return h @ self.items.weight[1:].T + self.bias
+
+
+def next_item_loss(model: SASRec, tokens: torch.Tensor) -> torch.Tensor:
+    """Mean full-softmax cross-entropy of the next item at every position of (B, L) sequences whose input
+    and next item are both real items (nothing is predicted from padding)."""
+    inputs, targets = tokens[:, :-1], tokens[:, 1:] - 1
+    targets = targets.masked_fill(inputs == PAD, -1)
+    return nn.functional.cross_entropy(model(inputs).flatten(0, 1), targets.flatten(), ignore_index=-1)
 
 
 def sequences(examples: list[Example], max_len: int) -> torch.Tensor:
@@ -56,31 +78,47 @@ def sequences(examples: list[Example], max_len: int) -> torch.Tensor:
 
 
 @torch.no_grad()
-def recommend_sasrec(model: SASRec, examples: list[Example], k: int, exclude_history: bool,
-                     batch_size: int = 256) -> np.ndarray:  # fmt: skip
-    """(N, k) item ids by score after the last history item, best first (ties: smaller id)."""
+def score_sasrec(model: SASRec, examples: list[Example], batch_size: int = 256) -> np.ndarray:
+    """(N, n_items) scores of every item as the next one after each row's history."""
     model.eval()
     max_len = model.positions.num_embeddings
-    out = []
-    for start in range(0, len(examples), batch_size):
-        rows = [Example(e.history, None) for e in examples[start : start + batch_size]]
-        scores = model(sequences(rows, max_len))[:, -1].double()
-        if exclude_history:
-            for r, e in enumerate(rows):
-                scores[r, list(e.history)] = -np.inf
-        order = np.lexsort((np.arange(scores.shape[1])[None].repeat(len(rows), 0), -scores.numpy()), axis=1)
-        out.append(order[:, :k])
-    return np.concatenate(out)
+    out = [model(sequences([Example(e.history, None) for e in examples[start : start + batch_size]], max_len))[:, -1]
+           for start in range(0, len(examples), batch_size)]  # fmt: skip
+    return torch.cat(out).double().numpy() if out else np.empty((0, model.bias.numel()))
 
 
-def _ndcg_at_10(model: SASRec, examples: list[Example]) -> float:
+def recommend_sasrec(model: SASRec, examples: list[Example], k: int, exclude_history: bool) -> np.ndarray:
+    """(N, k) item ids by score after the last history item, best first (ties: smaller id)."""
+    excluded = [list(e.history) for e in examples] if exclude_history else None
+    return nearest_items(-score_sasrec(model, examples), k, excluded)
+
+
+def epoch_windows(examples: list[Example], stride: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of the training windows of one epoch: of each user's windows (in time order) every `stride`-th,
+    from a random offset. A user's overlapping windows repeat the same next-item positions (the loss is taken
+    at every position), so a stride of about the window length sees each position about once per epoch
+    instead of ~11 times; rows without a user id are windows of their own."""
+    users: dict[object, list[int]] = {}
+    for r, e in enumerate(examples):
+        users.setdefault(e.user_id if e.user_id is not None else ("row", r), []).append(r)
+    picked = []
+    for rows in users.values():
+        rows.sort(key=lambda r: (examples[r].timestamp or 0, r))
+        picked += rows[int(rng.integers(min(stride, len(rows)))) :: stride]
+    return rng.permutation(np.array(picked, dtype=np.int64))
+
+
+def _ndcg_at_10(model: SASRec, examples: list[Example], exclude_history: bool) -> float:
     rows = [e for e in examples if e.target is not None]
-    topk = recommend_sasrec(model, rows, 10, exclude_history=False)
+    topk = recommend_sasrec(model, rows, 10, exclude_history)
     return ndcg(hit_positions(topk, np.array([e.target for e in rows])), 10)
 
 
-def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path) -> SASRec:
-    """Train (or load the finished) SASRec model of this run; the weights and a summary go to `out`."""
+def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: bool = False) -> SASRec:
+    """Train (or load the finished) SASRec model of this run; the weights and a summary go to `out`. The epoch
+    with the best validation NDCG@10 (history excluded from the lists when `valid_excluding`, as the run's
+    first evaluation mode) is kept; training stops after `patience` epochs without a better one, or when the
+    wall-clock budget `max_seconds` is spent."""
     out = Path(out)
     max_len = max(len(e.history) for e in ds.splits["train"]) + 1
     torch.manual_seed(s.seed)
@@ -88,31 +126,38 @@ def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path) -> SASRec:
     if (out / "sasrec_done.json").exists():
         model.load_state_dict(torch.load(out / "model.pt"))
         return model.eval()
-    train = sequences([e for e in ds.splits["train"] if e.target is not None], max_len)
-    inputs, targets = train[:, :-1], train[:, 1:] - 1  # the next item after each item of the sequence
-    targets[inputs == PAD] = -1  # nothing is predicted from padding
+    rows = [e for e in ds.splits["train"] if e.target is not None]
+    train = sequences(rows, max_len)
     opt = torch.optim.Adam(model.parameters(), lr=s.learning_rate)
-    gen = torch.Generator().manual_seed(s.seed)
-    start, best, best_epoch, history = time.time(), -1.0, 0, []
-    for epoch in tqdm(range(1, s.epochs + 1), desc="sasrec", unit="epoch"):
+    rng = np.random.default_rng(s.seed)
+    start, best, best_epoch, history, stopped = time.time(), -1.0, 0, [], "epochs"
+    bar = tqdm(range(1, s.epochs + 1), desc="sasrec", unit="epoch")
+    for epoch in bar:
         model.train()
-        for idx in torch.randperm(len(train), generator=gen).split(s.batch_size):
-            logits = model(inputs[idx])
-            loss = nn.functional.cross_entropy(logits.flatten(0, 1), targets[idx].flatten(), ignore_index=-1)
+        losses = []
+        for idx in torch.from_numpy(epoch_windows(rows, s.window_stride, rng)).split(s.batch_size):
+            loss = next_item_loss(model, train[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
-        score = _ndcg_at_10(model, ds.splits["valid"])
-        history.append({"epoch": epoch, "train_loss": loss.item(), "valid_ndcg@10": score})
+            losses.append(loss.item())
+        score = _ndcg_at_10(model, ds.splits["valid"], valid_excluding)
+        history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "valid_ndcg@10": score})
+        bar.set_postfix(loss=f"{np.mean(losses):.3f}", valid_ndcg=f"{score:.4f}", best=f"{max(best, score):.4f}")
         if score > best:
             best, best_epoch, state = score, epoch, {k: v.clone() for k, v in model.state_dict().items()}
         elif epoch - best_epoch >= s.patience:
+            stopped = "patience"
+            break
+        if time.time() - start > s.max_seconds:
+            stopped = "time budget"
             break
     model.load_state_dict(state)
     out.mkdir(parents=True, exist_ok=True)
     torch.save(state, out / "model.pt.tmp")
     (out / "model.pt.tmp").replace(out / "model.pt")
     write_json(out / "sasrec_done.json", {"best_epoch": best_epoch, "valid_ndcg@10": best, "epochs_run": epoch,
+                                          "stopped_by": stopped, "valid_excluding_history": valid_excluding,
                                           "seconds": round(time.time() - start, 1), "history": history})  # fmt: skip
     return model.eval()
 

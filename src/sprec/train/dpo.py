@@ -17,9 +17,10 @@ from sprec.data.dataset import Dataset, Example
 from sprec.distributed import is_main_process, main_process_first, on_cpu, wait_for_everyone
 from sprec.errors import DataError
 from sprec.io import read_json, write_json
+from sprec.llm.logprobs import shared_prompt_logps
 from sprec.llm.model import load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
-from sprec.train.fast import shared_prompt_logps, warmup_steps
+from sprec.train.fast import warmup_steps
 from sprec.train.losses import sdpo_loss
 
 DONE = "dpo_done.json"

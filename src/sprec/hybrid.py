@@ -1,0 +1,82 @@
+"""Two-stage recommendation: a classical retriever (SASRec, item-kNN, popularity) proposes its top-N candidates
+with scores, the LLM scores each candidate by the exact log-probability of its answer tokens under the prompt
+(the quantity SFT and DPO train), and the two are fused per row (LlamaRec 2023 ranks candidates with an LLM;
+D3 2024 fuses a text-free model's scores into the LLM's):
+
+    rank by (1 - a) * z(retriever score) + a * z(LLM score),   z = standardised over the row's candidates.
+
+a = 0 is the retriever's own list, a = 1 a pure LLM ranking of its candidates; `a` is chosen on the validation
+split from a grid. This module holds the arithmetic (pure functions on arrays); the LLM scoring is
+`sprec.rank.candidate_logps`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sprec.errors import DataError
+from sprec.io import write_npz
+from sprec.metrics import hit_positions, ndcg
+
+GRID = tuple(round(0.1 * i, 1) for i in range(11))  # fusion weights tried on the validation split
+
+
+@dataclass
+class Candidates:
+    ids: np.ndarray  # (N, C) item ids in the retriever's order, best first
+    scores: np.ndarray  # (N, C) the retriever's scores of those items (higher is better)
+
+    def save(self, path: str | Path) -> Path:
+        return write_npz(path, ids=self.ids, scores=self.scores)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Candidates:
+        with np.load(path) as f:
+            return cls(f["ids"], f["scores"])
+
+
+def top_candidates(scores: np.ndarray, n: int, excluded: list[list[int]] | None = None) -> Candidates:
+    """The n best items of each row of an (N, n_items) score matrix (ties: smaller id first), never an id of
+    `excluded[row]`."""
+    from sprec.grounding import nearest_items
+
+    ids = nearest_items(-np.asarray(scores, dtype=np.float64), n, excluded)
+    return Candidates(ids, np.take_along_axis(np.asarray(scores, dtype=np.float64), ids, axis=1))
+
+
+def standardise(x: np.ndarray) -> np.ndarray:
+    """Per row: (x - mean) / standard deviation; a row of equal values becomes zeros."""
+    x = np.asarray(x, dtype=np.float64)
+    sd = x.std(axis=1, keepdims=True)
+    return np.where(sd > 0, (x - x.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0), 0.0)
+
+
+def fuse(cand: Candidates, llm: np.ndarray, weight: float) -> np.ndarray:
+    """(N, C) item ids ranked by (1 - weight) z(retriever) + weight z(llm); ties keep the retriever's order, so
+    weight 0 returns the retriever's lists unchanged."""
+    if not 0 <= weight <= 1:
+        raise DataError(f"the fusion weight must be in [0, 1], got {weight}")
+    score = (1 - weight) * standardise(cand.scores) + weight * standardise(llm)
+    order = np.argsort(-score, axis=1, kind="stable")
+    return np.take_along_axis(cand.ids, order, axis=1)
+
+
+def llm_scores(logps: np.ndarray, lengths: np.ndarray, normalise: bool) -> np.ndarray:
+    """The LLM's score of each candidate: log pi(answer | prompt), summed over the answer tokens, or divided
+    by the number of tokens (length-normalised: long titles are not penalised for their length)."""
+    return logps / np.maximum(lengths, 1) if normalise else np.asarray(logps, dtype=np.float64)
+
+
+def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, grid=GRID,
+                     k: int = 10) -> dict[float, float]:  # fmt: skip
+    """NDCG@k of the fused lists at every weight of `grid` (the candidates hold history items or not as the
+    run's first evaluation mode does, so the lists are evaluated as they are)."""
+    return {float(w): ndcg(hit_positions(fuse(cand, llm, w)[:, :k], targets), k) for w in grid}
+
+
+def best_weight(curve: dict[float, float]) -> float:
+    """The weight with the highest validation NDCG; ties go to the smaller weight (closer to the retriever)."""
+    return max(curve, key=lambda w: (curve[w], -w))
