@@ -86,3 +86,12 @@ def test_hybrid_rows_rank_the_retrievers_candidates(tiny_model_dir, tmp_path):
     text = (tmp_path / "run/results.md").read_text()
     assert "## Hybrid: the fusion weight" in text and "| itemknn > sft | itemknn |" in text
     assert (tmp_path / "run/plots/hybrid_validation.png").exists()
+
+
+def test_selfplay_with_hybrid_negatives_never_rejects_the_target(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["sprec-hybrid"], "groundings": ["embedding"], "hybrid": {"retriever": "itemknn"}}
+    results = run(from_dict(RunConfig, raw))["history allowed"]
+    assert list(results) == ["sprec-hybrid t=1 (embedding)"]
+    pairs = [json.loads(line) for line in (tmp_path / "run/models/sprec-hybrid/iteration-1/pairs.jsonl").open()]
+    assert len(pairs) == 4 and all(p["rejected"] and p["chosen"] not in p["rejected"] for p in pairs)

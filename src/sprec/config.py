@@ -217,17 +217,24 @@ class DPOSettings:
 class SelfPlaySettings:
     iterations: int = 2  # T (paper: 5)
     prompts: int = 256  # training prompts sampled per iteration, seeded by iteration (paper: 2,048)
-    negatives: str = "paper"  # paper: greedy, one per prompt; sampled: `samples` draws at `temperature`
+    # paper: greedy, one per prompt; sampled: `samples` draws at `temperature`; hybrid: the top-1 (never the target)
+    # of the retriever's `hybrid.candidates` ranked with the current model (hybrid:), i.e. what the two-stage
+    # system would show
+    negatives: str = "paper"
     samples: int = 4  # sampled mode: draws per prompt (deduplicated; S-DPO loss when several remain)
     temperature: float = 1.0
     grounding: str = "trie"  # negatives as items: trie (constrained decoding) | embedding (nearest title)
+    hybrid_weight: float = 0.5  # negatives: hybrid - fusion weight of the LLM score
+    hybrid_normalise: bool = False  # negatives: hybrid - LLM score per answer token
     batch_size: int = 16
     sft: SFTSettings = field(default_factory=lambda: SFTSettings(examples=None, learning_rate=2e-5, eval_examples=0))
     dpo: DPOSettings = field(default_factory=DPOSettings)
 
     def __post_init__(self):
-        if self.negatives not in ("paper", "sampled"):
-            raise ConfigError(f"selfplay.negatives: choose paper or sampled, got {self.negatives!r}")
+        if self.negatives not in ("paper", "sampled", "hybrid"):
+            raise ConfigError(f"selfplay.negatives: choose paper, sampled or hybrid, got {self.negatives!r}")
+        if not 0 <= self.hybrid_weight <= 1:
+            raise ConfigError(f"selfplay.hybrid_weight must be in [0, 1], got {self.hybrid_weight}")
         if self.grounding not in ("trie", "embedding"):
             raise ConfigError(f"selfplay.grounding: choose trie or embedding, got {self.grounding!r}")
         if self.iterations < 1 or self.prompts < 1 or self.samples < 1:
@@ -317,7 +324,8 @@ class HybridSettings:
             raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
 
 
-METHODS = ("popularity", "sasrec", "itemknn", "sft", "rerank-pop", "rerank-mmr", "dpo", "sdpo", "sprec", "hybrid")
+METHODS = ("popularity", "sasrec", "itemknn", "sft", "rerank-pop", "rerank-mmr", "dpo", "sdpo", "sprec", "sprec-hybrid",
+           "hybrid")
 
 
 @dataclass

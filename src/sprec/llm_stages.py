@@ -40,8 +40,11 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> lis
         settings = dataclasses.replace(cfg.dpo, negatives=m)
         adapter = train_dpo(ds, cfg.model, settings, pairs, models / method, init_adapter=sft_adapter)
         return [(method, adapter, dpo_summary(models / method)["seconds"])]
-    adapters = run_selfplay(ds, cfg.model, cfg.selfplay, sft_adapter, models / "sprec", cfg.seed)
-    return [(f"sprec t={t + 1}", a, iteration_seconds(models / "sprec", t + 1)) for t, a in enumerate(adapters)]
+    # sprec-hybrid: the same loop with the two-stage system's top-1 as each prompt's rejected answer
+    s = dataclasses.replace(cfg.selfplay, negatives="hybrid") if method == "sprec-hybrid" else cfg.selfplay
+    candidates = candidate_source(ds, cfg, run_dir) if s.negatives == "hybrid" else None
+    adapters = run_selfplay(ds, cfg.model, s, sft_adapter, models / method, cfg.seed, candidates)
+    return [(f"{method} t={t + 1}", a, iteration_seconds(models / method, t + 1)) for t, a in enumerate(adapters)]
 
 
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path) -> None:
@@ -85,19 +88,25 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
                      candidates_from=sft_pred.name, seconds=round(time.time() - start, 1)))  # fmt: skip
 
 
-LLM_METHODS = ("sft", "dpo", "sdpo", "sprec")  # the methods that train an LLM model (each one row or more)
+LLM_METHODS = ("sft", "dpo", "sdpo", "sprec", "sprec-hybrid")  # methods that train LLM models (one row or more)
+
+
+def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):
+    """A function: rows -> the retriever's top-N candidates and scores (never a history item when `excluding`)."""
+    scorer, n = classical_scorer(cfg.hybrid.retriever, ds, cfg, run_dir), min(cfg.hybrid.candidates, len(ds.catalog))
+
+    def candidates(rows: list) -> Candidates:
+        return top_candidates(scorer(rows), n, [list(e.history) for e in rows] if excluding else None)
+
+    return candidates
 
 
 def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str) -> Candidates:
-    """The retriever's top-N candidates and scores for a split (cached in run_dir/candidates/), with the
-    history excluded when the run's lists are made that way."""
-    h = cfg.hybrid
-    path = run_dir / "candidates" / f"{h.retriever}-{split}.npz"
+    """The retriever's candidates for a split (cached in run_dir/candidates/), with the history excluded when
+    the run's lists are made that way."""
+    path = run_dir / "candidates" / f"{cfg.hybrid.retriever}-{split}.npz"
     if not path.exists():
-        rows = ds.splits[split]
-        scores = classical_scorer(h.retriever, ds, cfg, run_dir)(rows)
-        excluded = [list(e.history) for e in rows] if cfg.eval.generate_excluding else None
-        top_candidates(scores, min(h.candidates, len(ds.catalog)), excluded).save(path)
+        candidate_source(ds, cfg, run_dir, cfg.eval.generate_excluding)(ds.splits[split]).save(path)
     return Candidates.load(path)
 
 

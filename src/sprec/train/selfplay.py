@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -15,12 +16,16 @@ from sprec.config import ModelConfig, RecommendSettings, SelfPlaySettings
 from sprec.data.dataset import Dataset, Example
 from sprec.decoding import CatalogTrie
 from sprec.distributed import main_process_first
+from sprec.hybrid import Candidates, fuse, llm_scores
 from sprec.io import read_json, read_jsonl, write_json, write_jsonl
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
+from sprec.rank import candidate_logps
 from sprec.recommend import generate, recommend
 from sprec.train.dpo import PreferencePair, train_dpo
 from sprec.train.sft import train_sft
+
+CandidateSource = Callable[[list[Example]], Candidates]  # rows -> the retriever's top-N candidates of each
 
 
 def sample_prompts(rows: list[Example], n: int, seed: int) -> list[Example]:
@@ -30,13 +35,27 @@ def sample_prompts(rows: list[Example], n: int, seed: int) -> list[Example]:
     return [rows[i] for i in sorted(pick)]
 
 
-def model_negatives(model, tok, prompter: Prompter, rows: list[Example], s: SelfPlaySettings,
-                    seed: int) -> tuple[list[list[int]], Counter]:  # fmt: skip
-    """The model's own recommendations for each row, grounded to catalog items (SPREC.md fault 3)."""
+def hybrid_negatives(model, prompter: Prompter, rows: list[Example], candidates: Candidates, weight: float,
+                     normalise: bool) -> list[list[int]]:  # fmt: skip
+    """The top-1 of the two-stage system (the retriever's candidates ranked by fusion with the current model's
+    log-probs, sprec.hybrid) that is not the row's target: the item that system would show in its place."""
+    logps, lengths = candidate_logps(model, prompter, rows, candidates.ids, desc="self-play negatives (hybrid)")
+    ranked = fuse(candidates, llm_scores(logps, lengths, normalise), weight)
+    return [[next(int(i) for i in row if i != e.target)] for row, e in zip(ranked, rows, strict=True)]
+
+
+def model_negatives(model, tok, prompter: Prompter, rows: list[Example], s: SelfPlaySettings, seed: int,
+                    candidates: CandidateSource | None = None) -> tuple[list[list[int]], Counter]:  # fmt: skip
+    """The model's own recommendations for each row, grounded to catalog items (SPREC.md fault 3); with
+    `negatives: hybrid`, the two-stage system's top-1 over `candidates(rows)` instead."""
     sampled = s.negatives == "sampled"
     draws = s.samples if sampled else 1
     stats: Counter = Counter()
-    if s.grounding == "trie":
+    if s.negatives == "hybrid":
+        if candidates is None:
+            raise ValueError("selfplay.negatives: hybrid needs the retriever's candidates")
+        items = hybrid_negatives(model, prompter, rows, candidates(rows), s.hybrid_weight, s.hybrid_normalise)
+    elif s.grounding == "trie":
         trie = CatalogTrie(prompter.all_answer_ids())
         gens = generate(model, tok, [prompter.prompt_ids(e.history) for e in rows], batch_size=s.batch_size,
                         max_new_tokens=trie.depth, num_return=draws, do_sample=sampled, temperature=s.temperature,
@@ -56,13 +75,13 @@ def model_negatives(model, tok, prompter: Prompter, rows: list[Example], s: Self
 
 
 def make_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, rows: list[Example],
-               seed: int, path: Path) -> list[PreferencePair]:  # fmt: skip
+               seed: int, path: Path, candidates: CandidateSource | None = None) -> list[PreferencePair]:  # fmt: skip
     """Preference pairs of one iteration, written to `path` (items as ids) and read back on resume."""
     if not path.exists():
         start = time.time()
         model, tok = load_model(model_cfg, adapter)
         prompter = Prompter.for_run(tok, dataset, model_cfg)
-        negatives, stats = model_negatives(model, tok, prompter, rows, s, seed)
+        negatives, stats = model_negatives(model, tok, prompter, rows, s, seed, candidates)
         pairs = [{"history": list(e.history), "chosen": e.target, "rejected": neg}
                  for e, neg in zip(rows, negatives, strict=True) if neg]  # fmt: skip
         stats["pairs_dropped_no_negative"] = len(rows) - len(pairs)
@@ -75,15 +94,17 @@ def make_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SelfP
 
 
 def run_selfplay(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, start_adapter: Path,
-                 out_dir: str | Path, seed: int = 0) -> list[Path]:  # fmt: skip
-    """Run (or resume) T iterations from `start_adapter` (the SFT model); returns the adapter after each."""
+                 out_dir: str | Path, seed: int = 0,
+                 candidates: CandidateSource | None = None) -> list[Path]:  # fmt: skip
+    """Run (or resume) T iterations from `start_adapter` (the SFT model); returns the adapter after each.
+    `candidates` gives the retriever's candidates of any rows (needed by `negatives: hybrid`)."""
     out = Path(out_dir)
     current, adapters = Path(start_adapter), []
     for t in range(s.iterations):
         it = out / f"iteration-{t + 1}"
         rows = sample_prompts(dataset.splits["train"], s.prompts, seed + 1000 * (t + 1))
         with main_process_first():
-            pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl")
+            pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl", candidates)
         after_sft = train_sft(dataset, model_cfg, s.sft, it / "sft", init_adapter=current, rows=rows)
         current = train_dpo(dataset, model_cfg, s.dpo, pairs, it / "dpo", init_adapter=after_sft)
         adapters.append(current)
