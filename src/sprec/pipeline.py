@@ -96,17 +96,9 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
             seconds = stage_classical(method, ds, cfg, run_dir, path)
         progress.record(method if method == "popularity" else f"{method}: train", seconds)
         return {method: path}
-    from sprec.llm_stages import hybrid_models, predict_hybrid, predict_llm, rerank_sft, train_method  # needs torch
-
     if method == "hybrid":
-        out = {}
-        for model_name, adapter in hybrid_models(ds, cfg, run_dir):
-            name = f"{cfg.hybrid.retriever} > {model_name}"
-            out[name] = run_dir / "predictions" / f"{cfg.hybrid.retriever}-{slug(model_name)}.json"
-            with main_process_first():
-                predict_hybrid(name, adapter, ds, cfg, run_dir, out[name])
-            progress.record(f"{name}: rank", load_predictions(out[name]).meta.get("seconds"))
-        return out
+        return stage_hybrid(ds, cfg, run_dir, progress)
+    from sprec.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
 
     if method.startswith("rerank-"):
         name, path = f"{method} (embedding)", run_dir / "predictions" / f"{method}-embedding.json"
@@ -124,6 +116,20 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
                 predict_llm(name, adapter, ds, cfg, g, out[name])
             # as recorded by the stage itself, so that a resumed run keeps the times of earlier sessions
             progress.record(f"{name}: recommend", load_predictions(out[name]).meta.get("seconds"))
+    return out
+
+
+def stage_hybrid(ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
+    """One hybrid row per LLM model of the run: the retriever's candidates ranked with that model's scores."""
+    from sprec.llm_stages import hybrid_models, predict_hybrid
+
+    out, retriever = {}, cfg.hybrid.retriever
+    for model_name, adapter in hybrid_models(ds, cfg, run_dir):
+        name = f"{retriever} > {model_name}"
+        out[name] = run_dir / "predictions" / f"{retriever}-{slug(model_name)}.json"
+        with main_process_first():
+            predict_hybrid(name, adapter, ds, cfg, run_dir, out[name])
+        progress.record(f"{name}: rank", load_predictions(out[name]).meta.get("seconds"))
     return out
 
 

@@ -19,6 +19,7 @@ SECONDS_PER_UNIT = {  # docs/results/goodreads-cpu (run.json) and benchmarks/ben
     "generate": 0.3,  # one prompt, greedy + embedding grounding (incl. the embedder's share)
     "beam": 0.9,  # one prompt, trie beam search returning K titles
     "selfplay": 0.3,  # one self-play prompt, greedy trie-grounded negatives
+    "rank": 0.4,  # one row's 50 candidates scored by the LLM on one shared prompt prefill (benchmarks/bench_rank.py)
 }
 
 
@@ -46,11 +47,12 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
         elif method in ("dpo", "sdpo"):
             m = 1 if method == "dpo" else cfg.sdpo_negatives
             models[method] = u["dpo"] * prompts * (1 + 0.2 * (m - 1)) * cfg.dpo.epochs
-        elif method == "sprec":
+        elif method in ("sprec", "sprec-hybrid"):
             sp = cfg.selfplay
-            per_iteration = prompts * (u["selfplay"] * sp.samples ** (sp.negatives == "sampled")
-                                       + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)  # fmt: skip
-            models.update({f"sprec t={t + 1}": per_iteration for t in range(sp.iterations)})
+            sampled = sp.samples if sp.negatives == "sampled" else 1
+            negatives = u["rank"] if "hybrid" in (method, sp.negatives) else u["selfplay"] * sampled
+            per_iteration = prompts * (negatives + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)
+            models.update({f"{method} t={t + 1}": per_iteration for t in range(sp.iterations)})
         elif method.startswith("rerank-"):
             reranks[f"{method} (embedding): rerank"] = 10.0
     if "sft" not in models:  # every LLM method starts from the SFT model: the first stage to need it trains it
@@ -58,13 +60,18 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
             models[next(iter(models))] += sft
         elif reranks:
             reranks[next(iter(reranks))] += sft + recommend["embedding"]
+    hybrids = {}  # each LLM model scores the retriever's candidates of the test and validation rows
+    if "hybrid" in cfg.methods:
+        n_valid = min(n_test, 256)  # the prepared validation split is small (256 in the shipped configs)
+        scored = list(models) or ["sft"]
+        hybrids = {f"{cfg.hybrid.retriever} > {m}: rank": u["rank"] * (n_test + n_valid) for m in scored}
     plan = {"prepare": 1.0, **({"popularity": 0.0} if "popularity" in cfg.methods else {})}
     if "sasrec" in cfg.methods:
         plan["sasrec: train"] = 60.0  # up to a few minutes on ml-100k's 70k windows, whatever the LLM
     for name, seconds in models.items():
         plan[f"{name}: train"] = seconds
         plan.update({f"{name} ({g}): recommend": recommend[g] for g in cfg.groundings})
-    return {**plan, **reranks}
+    return {**plan, **reranks, **hybrids}
 
 
 def _clock(seconds: float) -> str:
