@@ -47,8 +47,8 @@ def list_length(ev: EvalConfig, test: list[Example], n_items: int) -> int:
     """Length of the lists a run stores: the largest K, plus the longest test history when both history modes
     are evaluated (the lists are then made with the history allowed and filtered afterwards); at most the
     catalog."""
-    both = len(ev.modes) > 1
-    return min(max(ev.ks) + (max((len(e.history) for e in test), default=0) if both else 0), max(n_items, max(ev.ks)))
+    extra = max((len(e.history) for e in test), default=0) if len(ev.modes) > 1 else 0
+    return min(max(ev.ks) + extra, n_items)
 
 
 def prediction_meta(name: str, dataset: str, ev: EvalConfig, filterable: bool = True, **extra) -> dict:
