@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from sprec.errors import DataError
+from sprec.grounding import nearest_items
 from sprec.io import write_npz
 from sprec.metrics import hit_positions, ndcg
 
@@ -41,8 +42,6 @@ class Candidates:
 def top_candidates(scores: np.ndarray, n: int, excluded: list[list[int]] | None = None) -> Candidates:
     """The n best items of each row of an (N, n_items) score matrix (ties: smaller id first), never an id of
     `excluded[row]`."""
-    from sprec.grounding import nearest_items
-
     ids = nearest_items(-np.asarray(scores, dtype=np.float64), n, excluded)
     return Candidates(ids, np.take_along_axis(np.asarray(scores, dtype=np.float64), ids, axis=1))
 
