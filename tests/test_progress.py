@@ -23,11 +23,13 @@ def test_plan_of_the_goodreads_config_names_every_recorded_stage():
     plan = plan_run(cfg, n_train=5000, n_test=1000)
     u = SECONDS_PER_UNIT
     assert list(plan) == [
-        "prepare", "popularity", "sasrec: train", "sft: train", "sft (embedding): recommend", "dpo: train",
-        "dpo (embedding): recommend", "sdpo: train", "sdpo (embedding): recommend", "sprec t=1: train",
+        "prepare", "popularity", "sasrec: train", "itemknn: train", "sft: train", "sft (embedding): recommend",
+        "dpo: train", "dpo (embedding): recommend", "sdpo: train", "sdpo (embedding): recommend", "sprec t=1: train",
         "sprec t=1 (embedding): recommend", "sprec t=2: train", "sprec t=2 (embedding): recommend",
-        "rerank-pop (embedding): rerank", "rerank-mmr (embedding): rerank",
+        "rerank-pop (embedding): rerank", "rerank-mmr (embedding): rerank", "sasrec > sft: rank",
+        "sasrec > dpo: rank", "sasrec > sdpo: rank", "sasrec > sprec t=1: rank", "sasrec > sprec t=2: rank",
     ]  # fmt: skip
+    assert plan["sasrec > dpo: rank"] == pytest.approx(u["rank"] * (1000 + 256))  # test and validation rows
     assert plan["sft: train"] == pytest.approx(1024 * u["sft"])
     assert plan["sdpo: train"] == pytest.approx(256 * u["dpo"] * 1.4)  # 3 negatives: 1 + 0.2 * 2
     assert plan["sprec t=2: train"] == pytest.approx(256 * (u["selfplay"] + u["sft"] + u["dpo"]))

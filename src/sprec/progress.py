@@ -68,6 +68,8 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
     plan = {"prepare": 1.0, **({"popularity": 0.0} if "popularity" in cfg.methods else {})}
     if "sasrec" in cfg.methods:
         plan["sasrec: train"] = 60.0  # up to a few minutes on ml-100k's 70k windows, whatever the LLM
+    if "itemknn" in cfg.methods:
+        plan["itemknn: train"] = 5.0  # seconds on ml-100k
     for name, seconds in models.items():
         plan[f"{name}: train"] = seconds
         plan.update({f"{name} ({g}): recommend": recommend[g] for g in cfg.groundings})
