@@ -28,7 +28,8 @@ from sprec.train.sft import sft_summary, train_sft
 
 def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> list[tuple[str, Path, float]]:
     """Train (or resume) `method`; returns (row name, adapter folder, training seconds) for each model to
-    evaluate: one for sft / dpo / sdpo, one per iteration for sprec. Every method starts from the SFT model."""
+    evaluate: one for sft / dpo / sdpo, one per iteration for sprec and sprec-hybrid. Every method starts from
+    the SFT model."""
     models = run_dir / "models"
     sft_adapter = train_sft(ds, cfg.model, cfg.sft, models / "sft")
     if method == "sft":

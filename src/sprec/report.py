@@ -181,7 +181,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         if mode not in results:
             continue
         lists = {n: np.asarray(lists_for_mode(preds[n], test, exclude, k))[:, :k] for n in results[mode]}
-        first = first or lists
+        first = lists if first is None else first
         diffs[mode], sections[mode] = differences(lists, test, catalog, k, seed)
         sections[mode] = (standing(results[mode], k) or "") + sections[mode]
     if any(diffs.values()):
