@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from sprec.errors import DataError
-from sprec.hybrid import Candidates, best_weight, fuse, llm_scores, standardise, top_candidates, validation_curve
+from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, standardise, top_candidates, validation_curve
 
 
 def test_standardise_rows():
@@ -42,5 +42,19 @@ def test_validation_curve_and_the_chosen_weight():
     assert curve[0.0] == pytest.approx(0.5 / np.log2(3))
     # a = 1: lists 9, 3, 7 and 9, 7, 3 -> row 1 hits at rank 1, row 2 at rank 2
     assert curve[1.0] == pytest.approx((1 + 1 / np.log2(3)) / 2)
-    assert best_weight(curve) == 1.0
-    assert best_weight({0.0: 0.2, 0.5: 0.2, 1.0: 0.1}) == 0.0  # a tie goes to the retriever's side
+    targets, grid = np.array([9, 7]), (0.0, 0.5, 1.0)
+    assert choose_variant(cand, {"sum": llm}, targets, grid=grid, k=2)[:2] == ("sum", 1.0)
+    assert choose_variant(cand, {"sum": llm}, targets, weight=0.0, grid=grid, k=2)[:2] == ("sum", 0.0)  # fixed
+    # a variant whose LLM score is flat (all equal -> z = 0) ties every weight with a = 0: the smaller weight
+    # wins the tie, and of equal (score, weight) the earlier variant
+    flat = np.zeros_like(llm)
+    name, weight, curves = choose_variant(cand, {"flat": flat, "sum": llm}, targets, grid=grid, k=2)
+    assert (name, weight) == ("sum", 1.0) and curves["flat"][0.0] == curves["flat"][1.0] == curve[0.0]
+    assert choose_variant(cand, {"flat": flat, "flat too": flat}, targets, grid=grid, k=2)[:2] == ("flat", 0.0)
+
+
+def test_calibrated_scores_subtract_the_items_prior():
+    # item A: -6 under the user's prompt, -8 with no history (the history raised it by 2); item B: -4 and -3
+    logps, lengths, prior = np.array([[-6.0, -4.0]]), np.array([[2, 1]]), np.array([[-8.0, -3.0]])
+    assert llm_scores(logps, lengths, normalise=False, prior=prior).tolist() == [[2.0, -1.0]]
+    assert llm_scores(logps, lengths, normalise=True, prior=prior).tolist() == [[1.0, -1.0]]

@@ -7,7 +7,7 @@ import torch
 from sprec.llm.logprobs import separate_logps
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
-from sprec.rank import candidate_logps
+from sprec.rank import candidate_logps, prior_logps
 
 
 def test_shared_prefill_scores_equal_separate_passes(tiny_cfg, goodreads_dataset):
@@ -23,3 +23,24 @@ def test_shared_prefill_scores_equal_separate_passes(tiny_cfg, goodreads_dataset
     assert np.abs(logps - ref.double().numpy()).max() < 1e-4
     assert lengths.tolist() == [[len(a) for a in row] for row in answers]
     assert (logps < 0).all()
+
+
+def test_scoring_resumes_after_the_rows_saved_and_the_prior_uses_an_empty_history(tiny_cfg, goodreads_dataset,
+                                                                                     tmp_path):  # fmt: skip
+    ds = goodreads_dataset
+    model, tok = load_model(tiny_cfg)
+    prompter = Prompter.for_run(tok, ds, tiny_cfg)
+    rows, ids = ds.splits["test"][:3], np.array([[5, 17], [1, 2], [9, 77]])
+    whole, _ = candidate_logps(model, prompter, rows, ids)
+    partial = tmp_path / "scores.partial.npz"
+    candidate_logps(model, prompter, rows[:2], ids[:2], partial=partial, save_every=1)  # "killed" after row 2
+    with np.load(partial) as f:
+        saved = {k: f[k] for k in f.files}
+    np.savez(partial, ids=ids, logps=saved["logps"].tolist() + [[0.0, 0.0]], done=2)  # as if ids had 3 rows
+    resumed, _ = candidate_logps(model, prompter, rows, ids, partial=partial)
+    assert np.allclose(resumed, whole, atol=1e-4) and resumed[:2].tolist() == saved["logps"].tolist()
+    prior = prior_logps(model, prompter, np.array([5, 17, 9]), answers_per_pass=2)
+    answers = [[prompter.answer_ids(i) for i in (5, 17, 9)]]
+    with torch.no_grad():
+        ref = separate_logps(model, [prompter.prompt_ids([])], answers, tok.pad_token_id)[0]
+    assert np.abs(prior - ref.double().numpy()).max() < 1e-4

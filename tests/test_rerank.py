@@ -1,12 +1,17 @@
-import numpy as np
+"""Re-rankers worked by hand: weight 0 keeps the base's order, each penalty moves the list as computed."""
 
-from sprec.baselines.rerank import mmr, popularity_penalised, relevance
+import numpy as np
+import pytest
+
+from sprec.baselines import rerank
+from sprec.baselines.rerank import calibrated, kl_divergence, mmr, nearest_candidates, popularity_penalised
 
 
 def test_relevance_is_minus_distance_scaled_per_row():
     d = np.array([[0.0, 1.0, 2.0], [3.0, 3.0, 3.0]])
     cand = np.array([[0, 1, 2], [2, 1, 0]])
-    assert relevance(d, cand).tolist() == [[1.0, 0.5, 0.0], [1.0, 1.0, 1.0]]
+    assert rerank.relevance(d, cand).tolist() == [[1.0, 0.5, 0.0], [1.0, 1.0, 1.0]]
+    assert rerank.scaled(np.array([[4.0, 2.0, 3.0]])).tolist() == [[1.0, 0.0, 0.5]]
 
 
 def test_popularity_penalty_hand_worked():
@@ -14,34 +19,65 @@ def test_popularity_penalty_hand_worked():
     # w = 0.5: scores 0.5 - 0.5 = 0, 0.25 - 0 = 0.25, 0 - 0.25 = -0.25 -> items 1, 0, 2.
     d = np.array([[0.0, 1.0, 2.0, 3.0]])
     pop = np.array([15, 0, 3, 0])
-    assert popularity_penalised(d, pop, k=3, weight=0.5, candidates=3).tolist() == [[1, 0, 2]]
-    assert popularity_penalised(d, pop, k=2, weight=0.0, candidates=3).tolist() == [[0, 1]]  # plain neighbours
-    assert popularity_penalised(d, pop, k=2, weight=0.5, candidates=3, exclude=[[1]]).tolist() == [[0, 3]]
+    cand, rel = nearest_candidates(d, 3)
+    assert popularity_penalised(cand, rel, pop, k=3, weight=0.5).tolist() == [[1, 0, 2]]
+    assert popularity_penalised(cand, rel, pop, k=2, weight=0.0).tolist() == [[0, 1]]  # plain neighbours
+    cand, rel = nearest_candidates(d, 3, exclude=[[1]])
+    assert popularity_penalised(cand, rel, pop, k=2, weight=0.5).tolist() == [[0, 3]]
 
 
 def test_mmr_hand_worked():
     # items 0 and 1 point the same way, item 2 elsewhere; distances 0, 0.1, 1 -> relevance 1, 0.9, 0.
     # w = 0.5: first the most relevant (0); then item 1 scores 0.45 - 0.5 = -0.05 and item 2 scores 0 - 0 = 0.
     vectors = np.array([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0]])
-    d = np.array([[0.0, 0.1, 1.0]])
-    assert mmr(d, vectors, k=3, weight=0.5, candidates=3).tolist() == [[0, 2, 1]]
-    assert mmr(d, vectors, k=3, weight=0.0, candidates=3).tolist() == [[0, 1, 2]]
-    assert mmr(d, vectors, k=2, weight=1.0, candidates=3).tolist() == [[0, 2]]  # redundancy only, then the tie
+    cand, rel = nearest_candidates(np.array([[0.0, 0.1, 1.0]]), 3)
+    assert mmr(cand, rel, vectors, k=3, weight=0.5).tolist() == [[0, 2, 1]]
+    assert mmr(cand, rel, vectors, k=3, weight=0.0).tolist() == [[0, 1, 2]]
+    assert mmr(cand, rel, vectors, k=2, weight=1.0).tolist() == [[0, 2]]  # redundancy only, then the tie
 
 
-def test_weight_zero_gives_the_embedding_neighbours_and_diversity_moves():
+def test_kl_divergence_hand_worked():
+    # p = (.5, .5), q = (1, 0) -> q~ = (.995, .005): .5 ln(.5/.995) + .5 ln(.5/.005) = .5 (-.688135) + .5 (4.605170)
+    assert kl_divergence(np.array([0.5, 0.5]), np.array([1.0, 0.0])) == pytest.approx(1.958518, abs=1e-6)
+    # a genre absent from the history adds nothing: p = (1, 0), q = (.5, .5) -> q~ = (.505, .495): ln(1/.505)
+    assert kl_divergence(np.array([1.0, 0.0]), np.array([0.5, 0.5])) == pytest.approx(0.683197, abs=1e-6)
+    assert kl_divergence(np.array([0.3, 0.7]), np.array([0.3, 0.7])) == pytest.approx(0.0)
+
+
+def test_calibration_hand_worked():
+    # genres A, B: items 0 and 1 are A, item 2 is B. History {0, 2}: p = (.5, .5). Relevance 1, .9, 0.
+    # w = .5, slot 1: any single item gives KL 1.958518 -> 0 scores .5 - .979 = -.479, 1: -.529, 2: -.979 -> 0.
+    # slot 2: {0, 1} is all A (KL 1.958518: .45 - .979 = -.529); {0, 2} matches p (KL 0: 0 - 0 = 0) -> 2.
+    weights = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    cand, rel = np.array([[0, 1, 2]]), np.array([[1.0, 0.9, 0.0]])
+    assert calibrated(cand, rel, weights, [[0, 2]], k=2, weight=0.5).tolist() == [[0, 2]]
+    assert calibrated(cand, rel, weights, [[0, 2]], k=2, weight=0.0).tolist() == [[0, 1]]
+    assert calibrated(cand, rel, weights, [[0, 1]], k=2, weight=0.5).tolist() == [[0, 1]]  # an all-A reader
+
+
+def test_weight_zero_gives_the_base_order_and_each_penalty_moves_its_measure():
     rng = np.random.default_rng(0)
     vectors = rng.normal(size=(200, 8))
     d = np.linalg.norm(rng.normal(size=(30, 8))[:, None] - vectors[None], axis=2)
     plain = np.argsort(d, axis=1, kind="stable")[:, :10]
-    assert (mmr(d, vectors, 10, 0.0, 50) == plain).all()
+    cand, rel = nearest_candidates(d, 50)
+    genres = np.eye(4)[rng.integers(0, 4, size=200)]
+    histories = [list(rng.integers(0, 200, size=10)) for _ in range(30)]
+    assert (mmr(cand, rel, vectors, 10, 0.0) == plain).all()
     pop = rng.integers(0, 100, size=200)
-    assert (popularity_penalised(d, pop, 10, 0.0, 50) == plain).all()
-    reranked = popularity_penalised(d, pop, 10, 0.7, 50)
+    assert (popularity_penalised(cand, rel, pop, 10, 0.0) == plain).all()
+    assert (calibrated(cand, rel, genres, histories, 10, 0.0) == plain).all()
+    reranked = popularity_penalised(cand, rel, pop, 10, 0.7)
     assert pop[reranked].mean() < pop[plain].mean()  # the penalty lowers the popularity of what is shown
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
     def mean_similarity(lists):
         return np.mean([(unit[ids] @ unit[ids].T)[np.triu_indices(10, 1)].mean() for ids in lists])
 
-    assert mean_similarity(mmr(d, vectors, 10, 0.7, 50)) < mean_similarity(plain)
+    assert mean_similarity(mmr(cand, rel, vectors, 10, 0.7)) < mean_similarity(plain)
+
+    def miscalibration(lists):
+        pairs = zip(histories, lists, strict=True)
+        return np.mean([kl_divergence(genres[h].mean(0), genres[ids].mean(0)) for h, ids in pairs])
+
+    assert miscalibration(calibrated(cand, rel, genres, histories, 10, 0.7)) < miscalibration(plain)

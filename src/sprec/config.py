@@ -243,14 +243,16 @@ class SelfPlaySettings:
 
 @dataclass
 class RerankSettings:
-    """Diversity re-ranking of the SFT model's embedding candidates (methods rerank-pop, rerank-mmr)."""
+    """Re-ranking of the SFT model's embedding candidates (methods rerank-pop, rerank-mmr, rerank-calibrated)."""
 
     candidates: int = 50  # nearest catalog titles to the SFT generation that are re-ranked
     popularity_weight: float = 0.5  # rerank-pop: weight of the log-popularity penalty against relevance
     mmr_weight: float = 0.5  # rerank-mmr: weight of redundancy (cosine to picked items) against relevance
+    calibration_weight: float = 0.5  # rerank-calibrated: weight of KL(history genres || list genres) (Steck 2018)
 
     def __post_init__(self):
-        if self.candidates < 1 or not (0 <= self.popularity_weight <= 1 and 0 <= self.mmr_weight <= 1):
+        if self.candidates < 1 or not all(0 <= w <= 1 for w in (self.popularity_weight, self.mmr_weight,
+                                                                   self.calibration_weight)):  # fmt: skip
             raise ConfigError("rerank: candidates must be positive and the weights in [0, 1]")
 
 
@@ -312,7 +314,10 @@ class HybridSettings:
     retriever: str = "sasrec"  # sasrec | itemknn | popularity
     candidates: int = 50  # retriever's top-N per row that the LLM scores
     weight: float | None = None  # fusion weight of the LLM score in [0, 1]; None: chosen on the validation split
-    normalise: bool = False  # LLM score per answer token instead of the answer's summed log-probability
+    # LLM score per answer token instead of the answer's summed log-probability; null: chosen on validation
+    normalise: bool | None = None
+    # subtract the answer's log-probability under a history-free prompt (the item's prior); null: validation
+    calibrate: bool | None = None
     rows_per_batch: int = 1  # prompts scored together (each with all its candidates on its own KV cache)
 
     def __post_init__(self):
@@ -324,8 +329,8 @@ class HybridSettings:
             raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
 
 
-METHODS = ("popularity", "sasrec", "itemknn", "sft", "rerank-pop", "rerank-mmr", "dpo", "sdpo", "sprec", "sprec-hybrid",
-           "hybrid")
+METHODS = ("popularity", "sasrec", "itemknn", "sft", "rerank-pop", "rerank-mmr", "rerank-calibrated", "dpo", "sdpo",
+           "sprec", "sprec-hybrid", "hybrid")
 
 
 @dataclass

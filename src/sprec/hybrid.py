@@ -63,10 +63,15 @@ def fuse(cand: Candidates, llm: np.ndarray, weight: float) -> np.ndarray:
     return np.take_along_axis(cand.ids, order, axis=1)
 
 
-def llm_scores(logps: np.ndarray, lengths: np.ndarray, normalise: bool) -> np.ndarray:
+def llm_scores(logps: np.ndarray, lengths: np.ndarray, normalise: bool, prior: np.ndarray | None = None) -> np.ndarray:
     """The LLM's score of each candidate: log pi(answer | prompt), summed over the answer tokens, or divided
-    by the number of tokens (length-normalised: long titles are not penalised for their length)."""
-    return logps / np.maximum(lengths, 1) if normalise else np.asarray(logps, dtype=np.float64)
+    by the number of tokens (length-normalised: long titles are not penalised for their length). With `prior`
+    (log pi(answer | history-free prompt), same shape), calibrated: the score is how much the user's history
+    raises the answer's log-probability, not the item's popularity and wording again (the retriever has those)."""
+    logps = np.asarray(logps, dtype=np.float64)
+    if prior is not None:
+        logps = logps - prior
+    return logps / np.maximum(lengths, 1) if normalise else logps
 
 
 def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, grid=GRID,
@@ -76,6 +81,12 @@ def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, gri
     return {float(w): ndcg(hit_positions(fuse(cand, llm, w)[:, :k], targets), k) for w in grid}
 
 
-def best_weight(curve: dict[float, float]) -> float:
-    """The weight with the highest validation NDCG; ties go to the smaller weight (closer to the retriever)."""
-    return max(curve, key=lambda w: (curve[w], -w))
+def choose_variant(cand: Candidates, variants: dict[str, np.ndarray], targets: np.ndarray, weight: float | None = None,
+                   grid=GRID, k: int = 10) -> tuple[str, float, dict[str, dict[float, float]]]:  # fmt: skip
+    """(variant, weight, validation curves): the LLM score variant (e.g. summed / length-normalised /
+    calibrated) and fusion weight with the highest validation NDCG@10, `weight` fixed when given. Ties go to
+    the smaller weight, then to the earlier variant."""
+    curves = {name: validation_curve(cand, llm, targets, grid, k) for name, llm in variants.items()}
+    options = [(name, w) for name in curves for w in ([weight] if weight is not None else curves[name])]
+    name, w = max(options, key=lambda o: (curves[o[0]].get(o[1], -1.0), -o[1], -list(curves).index(o[0])))
+    return name, w, curves

@@ -9,17 +9,17 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.baselines.rerank import mmr, popularity_penalised
+from sprec.baselines.rerank import calibrated, mmr, nearest_candidates, popularity_penalised
 from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluate import list_length, prediction_meta, save_predictions
 from sprec.grounding import extract_title
-from sprec.hybrid import Candidates, best_weight, fuse, llm_scores, top_candidates, validation_curve
+from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, top_candidates
 from sprec.io import read_jsonl, write_jsonl, write_npz
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
-from sprec.rank import candidate_logps
+from sprec.rank import candidate_logps, prior_logps
 from sprec.recommend import recommend, title_distances
 from sprec.train.dpo import dpo_summary, random_negative_pairs, train_dpo
 from sprec.train.selfplay import iteration_seconds, run_selfplay, sample_prompts
@@ -68,7 +68,7 @@ def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding
 
 
 def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
-    """Re-rank the SFT model's embedding candidates for the test rows (rerank-pop / rerank-mmr); trains the
+    """Re-rank the SFT model's embedding candidates for the test rows (rerank-pop / -mmr / -calibrated); trains the
     SFT model and writes its embedding predictions first when the run has not yet."""
     if path.exists():
         return
@@ -81,10 +81,13 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
     dist, items = title_distances(titles, ds.catalog, cfg.recommend.embedder, path.parent)
     test, r, k = ds.splits["test"], cfg.rerank, list_length(cfg.eval, ds.splits["test"], len(ds.catalog))
     excluded = [list(e.history) for e in test] if cfg.eval.generate_excluding else None
+    cand, rel = nearest_candidates(dist, max(r.candidates, k), excluded)
     if method == "rerank-pop":
-        topk = popularity_penalised(dist, ds.catalog.popularity, k, r.popularity_weight, r.candidates, excluded)
+        topk = popularity_penalised(cand, rel, ds.catalog.popularity, k, r.popularity_weight)
+    elif method == "rerank-mmr":
+        topk = mmr(cand, rel, items, k, r.mmr_weight)
     else:
-        topk = mmr(dist, items, k, r.mmr_weight, r.candidates, excluded)
+        topk = calibrated(cand, rel, ds.catalog.genre_weights, [list(e.history) for e in test], k, r.calibration_weight)
     save_predictions(path, topk, **prediction_meta(f"{method} (embedding)", ds.name, cfg.eval, grounding="embedding",
                      candidates_from=sft_pred.name, seconds=round(time.time() - start, 1)))  # fmt: skip
 
@@ -105,9 +108,10 @@ def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool
 def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str) -> Candidates:
     """The retriever's candidates for a split (cached in run_dir/candidates/), with the history excluded when
     the run's lists are made that way."""
-    path = run_dir / "candidates" / f"{cfg.hybrid.retriever}-{split}.npz"
+    n, excluding = cfg.hybrid.candidates, cfg.eval.generate_excluding  # both in the name: a changed one recomputes
+    path = run_dir / "candidates" / f"{cfg.hybrid.retriever}-{split}-{n}{'-excluding' if excluding else ''}.npz"
     if not path.exists():
-        candidate_source(ds, cfg, run_dir, cfg.eval.generate_excluding)(ds.splits[split]).save(path)
+        candidate_source(ds, cfg, run_dir, excluding)(ds.splits[split]).save(path)
     return Candidates.load(path)
 
 
@@ -118,28 +122,54 @@ def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path) -> list[tuple[str,
 
 
 def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> None:
-    """The retriever's candidates ranked by fusing its scores with the LLM's (the weight chosen on the validation
-    split unless the config fixes it); writes the full ranking of the candidates as predictions."""
+    """The retriever's candidates ranked by fusing its scores with the LLM's (the LLM score variant and the
+    weight chosen on the validation split unless the config fixes them); writes the full ranking of the
+    candidates as predictions. The LLM's log-probs are cached beside them, resumable within a split."""
     if path.exists():
         return
     start, h = time.time(), cfg.hybrid
     cands = {split: retriever_candidates(ds, cfg, run_dir, split) for split in ("valid", "test")}
     model, tok = load_model(cfg.model, adapter)
     prompter = Prompter.for_run(tok, ds, cfg.model)
-    llm = {}
+    raw = {}
     for split, c in cands.items():
         cache = path.with_name(f"{path.stem}.{split}-logps.npz")
         if not cache.exists():
             logps, lengths = candidate_logps(model, prompter, ds.splits[split], c.ids, h.rows_per_batch,
-                                             desc=f"{name}: LLM scores of {split} candidates")  # fmt: skip
+                                             desc=f"{name}: LLM scores of {split} candidates",
+                                             partial=cache.with_suffix(".partial.npz"))  # fmt: skip
             write_npz(cache, logps=logps, lengths=lengths)
+            cache.with_suffix(".partial.npz").unlink(missing_ok=True)
         with np.load(cache) as f:
-            llm[split] = llm_scores(f["logps"], f["lengths"], h.normalise)
+            raw[split] = (f["logps"], f["lengths"])
+    prior = None
+    if h.calibrate is not False:
+        items = np.unique(np.concatenate([c.ids.ravel() for c in cands.values()]))
+        cache = path.with_name(f"{path.stem}.prior-logps.npz")
+        if not cache.exists():
+            write_npz(cache, items=items, logps=prior_logps(model, prompter, items))
+        with np.load(cache) as f:
+            lookup = dict(zip(f["items"].tolist(), f["logps"].tolist(), strict=True))
+        prior = {split: np.vectorize(lookup.__getitem__, otypes=[np.float64])(c.ids) for split, c in cands.items()}
+    variants = [(n, c) for n in ([h.normalise] if h.normalise is not None else [False, True])
+                for c in ([h.calibrate] if h.calibrate is not None else [False, True])]  # fmt: skip
+
+    def scores(split: str, variant: tuple[bool, bool]) -> np.ndarray:
+        return llm_scores(*raw[split], variant[0], prior[split] if variant[1] else None)
+
+    labels = {v: ("per token" if v[0] else "sum") + (", calibrated" if v[1] else "") for v in variants}
     targets = np.array([-1 if e.target is None else e.target for e in ds.splits["valid"]])
-    curve = validation_curve(cands["valid"], llm["valid"], targets)
-    weight = h.weight if h.weight is not None else best_weight(curve)
-    save_predictions(path, fuse(cands["test"], llm["test"], weight),
-                     **prediction_meta(name, ds.name, cfg.eval, retriever=h.retriever, weight=weight,
+    chosen, weight, curves = choose_variant(cands["valid"], {labels[v]: scores("valid", v) for v in variants},
+                                            targets, h.weight)  # fmt: skip
+    variant = next(v for v in variants if labels[v] == chosen)
+    # both scores of the test candidates, for re-fusing at other weights (sprec.frontier)
+    write_npz(path.with_name(f"{path.stem}.test-scores.npz"), ids=cands["test"].ids, retriever=cands["test"].scores,
+              llm=scores("test", variant))  # fmt: skip
+    save_predictions(path, fuse(cands["test"], scores("test", variant), weight),
+                     **prediction_meta(name, ds.name, cfg.eval, retriever=h.retriever, candidates=h.candidates,
+                                       weight=weight, llm_score=chosen,
                                        weight_from="config" if h.weight is not None else "validation NDCG@10",
-                                       validation_ndcg_at_10={str(w): v for w, v in curve.items()},
+                                       validation_ndcg_at_10={str(w): v for w, v in curves[chosen].items()},
+                                       validation_curves={n: {str(w): v for w, v in c.items()}
+                                                          for n, c in curves.items()},
                                        seconds=round(time.time() - start, 1)))  # fmt: skip

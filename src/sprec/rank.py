@@ -5,28 +5,55 @@ passes instead of C whole sequences (benchmarks/bench_rank.py)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 from tqdm import tqdm
 
 from sprec.data.dataset import Example
+from sprec.io import write_npz
 from sprec.llm.logprobs import shared_prompt_logps
 from sprec.prompts import Prompter
 
 
 @torch.no_grad()
 def candidate_logps(model, prompter: Prompter, examples: list[Example], ids: np.ndarray, rows_per_batch: int = 1,
-                    desc: str = "LLM scores of candidates") -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                    desc: str = "LLM scores of candidates", partial: Path | None = None,
+                    save_every: int = 25) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(log pi(answer | prompt) summed over each candidate's answer tokens, number of answer tokens), both
-    (N, C) for the (N, C) candidate item ids `ids`."""
+    (N, C) for the (N, C) candidate item ids `ids`. With `partial`, the rows scored so far are saved there every
+    `save_every` batches and a rerun continues after them (scoring 1,000 rows takes about an hour on a CPU)."""
     model.eval()
     answers = prompter.all_answer_ids()
     lengths = np.array([[len(answers[i]) for i in row] for row in ids], dtype=np.int64).reshape(ids.shape)
-    logps = np.zeros(ids.shape, dtype=np.float64)
+    logps, done = np.zeros(ids.shape, dtype=np.float64), 0
+    if partial is not None and Path(partial).exists():
+        with np.load(partial) as f:
+            if np.array_equal(f["ids"], ids):  # scores of other candidates are not reused
+                logps, done = f["logps"].copy(), int(f["done"])
     pad = prompter.tokenizer.pad_token_id
-    for start in tqdm(range(0, len(examples), rows_per_batch), desc=desc, unit="batch", leave=False):
+    starts = range(done, len(examples), rows_per_batch)
+    for n, start in enumerate(tqdm(starts, desc=desc, unit="batch", leave=False), start=1):
         rows = range(start, min(start + rows_per_batch, len(examples)))
         prompts = [prompter.prompt_ids(examples[r].history) for r in rows]
         batch = [[answers[i] for i in ids[r]] for r in rows]
         logps[start : rows.stop] = shared_prompt_logps(model, prompts, batch, pad).double().numpy()
+        if partial is not None and (n % save_every == 0 or rows.stop == len(examples)):
+            write_npz(partial, ids=ids, logps=logps, done=np.array(rows.stop))
     return logps, lengths
+
+
+@torch.no_grad()
+def prior_logps(model, prompter: Prompter, items: np.ndarray, answers_per_pass: int = 50) -> np.ndarray:
+    """log pi(answer | a prompt with an empty history) of each item of `items`: what the model would say of the
+    item knowing nothing of the user (its popularity and language prior, as in contextual calibration, Zhao et
+    al. 2021). Subtracting it leaves how much the user's history raises the item."""
+    model.eval()
+    answers = prompter.all_answer_ids()
+    prompt, pad = prompter.prompt_ids([]), prompter.tokenizer.pad_token_id
+    out = np.zeros(len(items), dtype=np.float64)
+    for start in tqdm(range(0, len(items), answers_per_pass), desc="LLM prior of candidates", leave=False):
+        chunk = [answers[i] for i in items[start : start + answers_per_pass]]
+        out[start : start + len(chunk)] = shared_prompt_logps(model, [prompt], [chunk], pad)[0].double().numpy()
+    return out

@@ -147,21 +147,29 @@ def differences(lists: dict[str, np.ndarray], examples, catalog, k: int, seed: i
 
 
 def hybrid_section(preds: dict, out: Path) -> str:
-    """The fusion weight of every hybrid row and its validation curve (table and plot)."""
+    """The LLM score variant and fusion weight of every hybrid row, with the validation curve of each variant
+    tried (table and plot)."""
     from sprec import plots
 
-    curves = {n: p.meta["validation_ndcg_at_10"] for n, p in preds.items() if "validation_ndcg_at_10" in p.meta}
+    curves = {}  # (row, variant) -> {weight: validation NDCG@10}
+    for name, p in preds.items():
+        if "validation_ndcg_at_10" in p.meta:
+            for variant, curve in p.meta.get("validation_curves", {"": p.meta["validation_ndcg_at_10"]}).items():
+                curves[(name, variant)] = curve
     if not curves:
         return ""
     grid = list(next(iter(curves.values())))
-    lines = ["| hybrid row | weight used | " + " | ".join(f"a={w}" for w in grid) + " |",
-             "|---" * (len(grid) + 2) + "|"]
-    for name, curve in curves.items():
-        lines.append(f"| {name} | {preds[name].meta['weight']} ({preds[name].meta['weight_from']}) | "
-                     + " | ".join(f"{curve[w]:.4f}" for w in grid) + " |")  # fmt: skip
-    plots.hybrid_validation(curves, out / "plots" / "hybrid_validation.png")
+    lines = ["| hybrid row | LLM score | used | " + " | ".join(f"a={w}" for w in grid) + " |",
+             "|---" * (len(grid) + 3) + "|"]
+    for (name, variant), curve in curves.items():
+        meta = preds[name].meta
+        used = f"a = {meta['weight']} ({meta['weight_from']})" if variant == meta.get("llm_score", "") else ""
+        lines.append(f"| {name} | {variant or '-'} | {used} | " + " | ".join(f"{curve[w]:.4f}" for w in grid) + " |")
+    plots.hybrid_validation({f"{n} [{v}]" if v else n: c for (n, v), c in curves.items()},
+                            out / "plots" / "hybrid_validation.png")  # fmt: skip
     return ("## Hybrid: the fusion weight a of the LLM score (validation NDCG@10 against a; a = 0 is the retriever)"
-            "\n\n" + "\n".join(lines) + "\n\n")  # fmt: skip
+            "\n\nLLM score: the answer's log-probability summed over its tokens or per token; calibrated: minus its "
+            "log-probability under a prompt with no history (the item's prior).\n\n" + "\n".join(lines) + "\n\n")
 
 
 def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[str, Path], ks: list[int],

@@ -1,11 +1,15 @@
-"""Diversity re-ranking of the SFT model's candidates (SPREC.md section 5): the classical answer to the
-relevance / diversity trade-off, which SPRec has to beat. The candidates of a row are the `candidates`
-catalog items nearest to the SFT model's generated title (the paper's embedding grounding) and their
-relevance is minus that distance, rescaled to [0, 1] within the row.
+"""Re-ranking of any model's candidates (SPREC.md section 5; issue 11): the classical answers to the relevance /
+diversity trade-off, which SPRec has to beat. A base gives each row `candidates` (item ids, best first) and
+their relevance, rescaled to [0, 1] within the row: for the SFT model, minus the distance of each catalog title
+to its generation (the paper's embedding grounding); for a classical model or a hybrid, its own scores.
 
 - popularity-penalised: score = (1 - w) * relevance - w * log(1 + popularity) / log(1 + max popularity)
 - MMR (maximal marginal relevance): picks greedily the candidate maximising
   (1 - w) * relevance - w * (largest cosine similarity to the items already picked).
+- calibrated (Steck, RecSys 2018): picks greedily the candidate maximising
+  (1 - w) * (relevance of the list) - w * KL(p || q~), p the genre distribution of the user's history, q the
+  list's and q~ = (1 - a) q + a p (a = 0.01 keeps the divergence finite).
+Weight 0 returns the base's own order in every re-ranker (ties keep the base's order).
 """
 
 from __future__ import annotations
@@ -15,39 +19,82 @@ import numpy as np
 from sprec.grounding import nearest_items
 
 
+def scaled(scores: np.ndarray) -> np.ndarray:
+    """Min-max scaled per row to [0, 1] (a row of equal scores: all 1)."""
+    s = np.asarray(scores, dtype=np.float64)
+    low, span = s.min(1, keepdims=True), np.ptp(s, axis=1, keepdims=True)
+    return np.where(span > 0, (s - low) / np.where(span > 0, span, 1.0), 1.0)
+
+
 def relevance(distances: np.ndarray, candidates: np.ndarray) -> np.ndarray:
-    """Minus each candidate's distance, min-max scaled per row to [0, 1] (a row of equal distances: all 1)."""
-    rel = -np.take_along_axis(np.asarray(distances, dtype=np.float64), candidates, axis=1)
-    low, span = rel.min(1, keepdims=True), np.ptp(rel, axis=1, keepdims=True)
-    return np.where(span > 0, (rel - low) / np.where(span > 0, span, 1.0), 1.0)
+    """Minus each candidate's distance, scaled per row to [0, 1]."""
+    return scaled(-np.take_along_axis(np.asarray(distances, dtype=np.float64), candidates, axis=1))
 
 
-def popularity_penalised(distances: np.ndarray, popularity: np.ndarray, k: int, weight: float, candidates: int,
-                         exclude: list[list[int]] | None = None) -> np.ndarray:  # fmt: skip
-    """(N, k) item ids re-ranked by relevance minus a log-popularity penalty; ties keep the nearer item."""
-    cand = nearest_items(distances, max(candidates, k), exclude)
+def nearest_candidates(distances: np.ndarray, n: int, exclude: list[list[int]] | None = None):
+    """(ids, relevance) of the n nearest items of each row (the embedding-grounded base)."""
+    cand = nearest_items(distances, n, exclude)
+    return cand, relevance(distances, cand)
+
+
+def popularity_penalised(cand: np.ndarray, rel: np.ndarray, popularity: np.ndarray, k: int,
+                         weight: float) -> np.ndarray:  # fmt: skip
+    """(N, k) of the candidates re-ranked by relevance minus a log-popularity penalty."""
     pop = np.log1p(np.asarray(popularity, dtype=np.float64))
     pop = pop / pop.max() if pop.max() > 0 else pop
-    score = (1 - weight) * relevance(distances, cand) - weight * pop[cand]
-    order = np.argsort(-score, axis=1, kind="stable")[:, :k]
+    order = np.argsort(-((1 - weight) * rel - weight * pop[cand]), axis=1, kind="stable")[:, :k]
     return np.take_along_axis(cand, order, axis=1)
 
 
-def mmr(distances: np.ndarray, item_vectors: np.ndarray, k: int, weight: float, candidates: int,
-        exclude: list[list[int]] | None = None) -> np.ndarray:  # fmt: skip
-    """(N, k) item ids chosen by maximal marginal relevance over cosine similarity of `item_vectors`."""
-    cand = nearest_items(distances, max(candidates, k), exclude)
-    rel = relevance(distances, cand)
-    unit = item_vectors / np.maximum(np.linalg.norm(item_vectors, axis=1, keepdims=True), 1e-12)
+def _greedy(cand: np.ndarray, k: int, marginal) -> np.ndarray:
+    """(N, k): per row, k picks each maximising marginal(row, picked positions, free mask) (first maximum wins)."""
     out = np.empty((len(cand), k), dtype=np.int64)
-    for row, (ids, r) in enumerate(zip(cand, rel, strict=True)):
-        sim = unit[ids] @ unit[ids].T
-        closest = np.full(len(ids), -np.inf)  # largest similarity to a picked item (none picked yet)
-        free = np.ones(len(ids), dtype=bool)
+    for row in range(len(cand)):
+        free, picked = np.ones(cand.shape[1], dtype=bool), []
         for slot in range(k):
-            redundancy = np.where(np.isfinite(closest), closest, 0.0)
-            score = np.where(free, (1 - weight) * r - weight * redundancy, -np.inf)
-            pick = int(np.argmax(score))  # first maximum: the nearer candidate wins a tie
-            out[row, slot], free[pick] = ids[pick], False
-            closest = np.maximum(closest, sim[pick])
+            pick = int(np.argmax(np.where(free, marginal(row, picked), -np.inf)))
+            out[row, slot], free[pick] = cand[row, pick], False
+            picked.append(pick)
     return out
+
+
+def mmr(cand: np.ndarray, rel: np.ndarray, item_vectors: np.ndarray, k: int, weight: float) -> np.ndarray:
+    """(N, k) of the candidates chosen by maximal marginal relevance over cosine similarity of `item_vectors`."""
+    unit = item_vectors / np.maximum(np.linalg.norm(item_vectors, axis=1, keepdims=True), 1e-12)
+
+    def marginal(row, picked):
+        ids = cand[row]
+        redundancy = (unit[ids] @ unit[ids[picked]].T).max(1) if picked else np.zeros(len(ids))
+        return (1 - weight) * rel[row] - weight * redundancy
+
+    return _greedy(cand, k, marginal)
+
+
+def kl_divergence(p: np.ndarray, q: np.ndarray, smoothing: float = 0.01) -> np.ndarray:
+    """KL(p || (1 - a) q + a p) over the last axis (terms with p_g = 0 add nothing)."""
+    q = (1 - smoothing) * q + smoothing * p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(p > 0, p * np.log(p / np.where(q > 0, q, 1.0)), 0.0)
+    return terms.sum(-1)
+
+
+def genre_profile(items, genre_weights: np.ndarray) -> np.ndarray:
+    """The genre distribution of a list of items (each adds its genre weights, METRICS.md), summing to 1 (or
+    all zeros when no item has a genre group)."""
+    mass = genre_weights[list(items)].sum(0)
+    return mass / mass.sum() if mass.sum() > 0 else mass
+
+
+def calibrated(cand: np.ndarray, rel: np.ndarray, genre_weights: np.ndarray, histories: list[list[int]], k: int,
+               weight: float, smoothing: float = 0.01) -> np.ndarray:  # fmt: skip
+    """(N, k) of the candidates chosen greedily to keep the list's genre distribution close to the history's."""
+    profiles = [genre_profile(h, genre_weights) for h in histories]
+
+    def marginal(row, picked):
+        ids = cand[row]
+        mass = genre_weights[ids[picked]].sum(0) + genre_weights[ids]  # the list's mass with each candidate added
+        totals = mass.sum(1, keepdims=True)
+        q = np.where(totals > 0, mass / np.where(totals > 0, totals, 1.0), 0.0)
+        return (1 - weight) * rel[row] - weight * kl_divergence(profiles[row][None], q, smoothing)
+
+    return _greedy(cand, k, marginal)
