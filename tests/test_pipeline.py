@@ -41,16 +41,18 @@ def test_other_config_in_same_run_dir_is_refused(tmp_path):
 
 def test_reranking_reads_the_sft_candidates_and_sasrec_is_added(tiny_model_dir, tmp_path):
     raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
-    raw |= {"methods": ["rerank-pop"], "rerank": {"popularity_weight": 0.0, "mmr_weight": 0.0},
-            "sasrec": {"hidden": 8, "epochs": 2}}  # fmt: skip
+    raw |= {"methods": ["rerank-pop"], "sasrec": {"hidden": 8, "epochs": 2},
+            "rerank": {"popularity_weight": 0.0, "mmr_weight": 0.0, "calibration_weight": 0.0}}  # fmt: skip
     assert list(run(from_dict(RunConfig, raw))["history allowed"]) == ["rerank-pop (embedding)"]
-    raw["methods"] += ["sasrec", "rerank-mmr"]  # a finished run takes more methods: only the new rows are computed
-    results = run(from_dict(RunConfig, raw))["history allowed"]
-    assert list(results) == ["rerank-pop (embedding)", "sasrec", "rerank-mmr (embedding)"]
+    raw["methods"] += ["sasrec", "rerank-mmr", "rerank-calibrated"]  # a finished run takes more methods: only the
+    results = run(from_dict(RunConfig, raw))["history allowed"]  # new rows are computed
+    assert list(results) == ["rerank-pop (embedding)", "sasrec", "rerank-mmr (embedding)",
+                             "rerank-calibrated (embedding)"]  # fmt: skip
     assert json.loads((tmp_path / "run/run.json").read_text())["wall_seconds"]["sasrec: train"] >= 0
     preds = {p.stem: json.loads(p.read_text())["topk"] for p in (tmp_path / "run/predictions").glob("*.json")}
-    # the SFT model's embedding predictions were made for them; with zero weights both re-rankings keep them
+    # the SFT model's embedding predictions were made for them; with zero weights the re-rankings keep them
     assert preds["sft-embedding"] == preds["rerank-pop-embedding"] == preds["rerank-mmr-embedding"]
+    assert preds["sft-embedding"] == preds["rerank-calibrated-embedding"]
     assert len(preds["sft-embedding"]) == 2 and "rerank-mmr (embedding)" in (tmp_path / "run/results.md").read_text()
 
 
@@ -95,3 +97,34 @@ def test_selfplay_with_hybrid_negatives_never_rejects_the_target(tiny_model_dir,
     assert list(results) == ["sprec-hybrid t=1 (embedding)"]
     pairs = [json.loads(line) for line in (tmp_path / "run/models/sprec-hybrid/iteration-1/pairs.jsonl").open()]
     assert len(pairs) == 4 and all(p["rejected"] and p["chosen"] not in p["rejected"] for p in pairs)
+
+
+def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, tmp_path):
+    from sprec.frontier import frontier
+
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["popularity", "itemknn", "sft", "hybrid"], "groundings": ["embedding"],
+            "hybrid": {"retriever": "itemknn", "candidates": 5}}  # fmt: skip
+    cfg = from_dict(RunConfig, raw)
+    rows = run(cfg)["history allowed"]
+    points = frontier(cfg)
+    for name in ("frontier.md", "frontier.csv", "frontier.json", "frontier.png"):
+        assert (tmp_path / "run/frontier" / name).exists(), name
+    keys = {(p["base"], p["knob"]) for p in points}
+    assert {("sft (embedding)", "calibration"), ("itemknn", "MMR"), ("itemknn > sft", "fusion weight a"),
+            ("popularity", "run row")} <= keys  # fmt: skip
+    assert len([p for p in points if p["base"] == "itemknn" and p["knob"] == "calibration"]) == 11
+
+    def at(base, knob, weight):
+        return next(p for p in points if p["base"] == base and p["knob"] == knob and p["weight"] == weight)
+
+    # weight 0 of every re-ranker is the base's own list: item-kNN's row, measure for measure
+    for knob in ("popularity penalty", "MMR", "calibration"):
+        point = at("itemknn", knob, 0.0)
+        assert [point[m] for m in ("HR", "NDCG", "DivRatio", "ORRatio", "MGU")] == pytest.approx(
+            [rows["itemknn"]["2"][m] for m in ("HR", "NDCG", "DivRatio", "ORRatio", "MGU")])  # fmt: skip
+    hybrid = json.loads((tmp_path / "run/predictions/itemknn-sft.json").read_text())
+    own = at("itemknn > sft", "fusion weight a", hybrid["weight"])
+    assert own["NDCG"] == pytest.approx(rows["itemknn > sft"]["2"]["NDCG"])  # the hybrid's own weight: its row
+    assert any(p["pareto_MGU"] for p in points)
+    assert "At NDCG@2 >= " in (tmp_path / "run/frontier/frontier.md").read_text()

@@ -140,6 +140,18 @@ def cmd_run(a: argparse.Namespace) -> None:
     run(cfg)
 
 
+def cmd_frontier(a: argparse.Namespace) -> None:
+    from sprec.config import load_run_config
+    from sprec.frontier import frontier
+
+    cfg = load_run_config(a.config)
+    if a.run_dir:
+        cfg.run_dir = str(Path(a.run_dir).resolve())
+    out = Path(a.out) if a.out else Path(cfg.run_dir) / "frontier"
+    points = frontier(cfg, out)
+    print(f"{len(points)} points -> {out}/frontier.md")
+
+
 def cmd_size_curve(a: argparse.Namespace) -> None:
     from sprec.config import load_run_config
     from sprec.size_curve import collect, run_points, write_curve
@@ -161,6 +173,13 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("config", help="experiment config, e.g. configs/quickstart.yaml")
     r.add_argument("--run-dir", help="override the config's run_dir")
     r.set_defaults(func=cmd_run)
+
+    f = sub.add_parser("frontier", help="relevance-diversity frontier of a finished run: every re-ranker and knob "
+                                        "swept over its stored lists (no model is re-run)")  # fmt: skip
+    f.add_argument("config", help="the experiment config of the finished run")
+    f.add_argument("--run-dir", help="override the config's run_dir")
+    f.add_argument("--out", help="folder for frontier.md / .csv / .json / .png (default: RUN_DIR/frontier)")
+    f.set_defaults(func=cmd_frontier)
 
     c = sub.add_parser("size-curve", help="SFT accuracy and valid-title share against training size (signal)")
     c.add_argument("config", nargs="?", help="base experiment config; omit to only collect finished points")

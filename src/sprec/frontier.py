@@ -1,10 +1,10 @@
 """The relevance-diversity frontier of a finished run (issue 11): every re-ranker (popularity penalty, MMR,
-calibration) at every weight on every stored base list (the LLM models' embedding candidates, SASRec's and
-item-kNN's scores, the hybrid's), the hybrid's fusion weight, and every row of the run as a point. Nothing is
-retrained or regenerated: the bases are read from the run folder, so a sweep takes seconds to minutes.
+calibration) at every weight on every stored base (the LLM models' embedding candidates, SASRec's and item-kNN's
+scores, the hybrids'), the hybrids' fusion weight, and every row of the run as a point. Nothing is retrained or
+regenerated: the bases are read from the run folder.
 
-For each (base, knob) a line of points (NDCG@10 against DivRatio@10, ORRatio@10 and MGU@10); a point is
-Pareto-optimal when no other point is at least as good on NDCG and the diversity measure and better on one.
+A point is Pareto-optimal for a diversity measure when no other point is at least as good on NDCG@K and on the
+measure and better on one of them.
 """
 
 from __future__ import annotations
@@ -21,73 +21,156 @@ from tqdm import tqdm
 from sprec.baselines.rerank import calibrated, mmr, nearest_candidates, popularity_penalised, scaled
 from sprec.config import RunConfig
 from sprec.data.dataset import Dataset
-from sprec.evaluate import HISTORY_MODES, evaluate_topk, load_results
-from sprec.grounding import extract_title
+from sprec.evaluate import HISTORY_MODES, evaluate_topk, load_predictions, load_results
+from sprec.grounding import TitleEmbedder, extract_title, l2_distances
 from sprec.hybrid import Candidates, fuse, standardise, top_candidates
 from sprec.io import atomic_write_text, read_jsonl, write_json
 
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
-MEASURES = {"DivRatio": "higher", "ORRatio": "lower", "MGU": "lower"}  # diversity / fairness measure -> better
+MEASURES = {"DivRatio": "higher", "ORRatio": "lower", "MGU": "lower"}  # diversity / fairness measure: better
 
 
 @dataclass
 class Base:
-    """A model's candidates for each test row, best first, and their relevance scaled to [0, 1] per row."""
+    """A model's candidates for each test row, best first, their relevance scaled to [0, 1] per row, and for a
+    hybrid the two scores it fuses."""
 
     cand: np.ndarray
     rel: np.ndarray
+    fusion: tuple[Candidates, np.ndarray] | None = None
 
 
-def llm_base(generations: Path, ds: Dataset, cfg: RunConfig, n: int, excluding: bool) -> tuple[Base, np.ndarray]:
-    """An LLM model's embedding candidates: the n catalog titles nearest to its generated title (and the
-    catalog's title embeddings, for MMR)."""
-    from sprec.recommend import title_distances
-
-    titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(generations)]
-    dist, vectors = title_distances(titles, ds.catalog, cfg.recommend.embedder, generations.parent)
-    cand, rel = nearest_candidates(dist, n, _histories(ds) if excluding else None)
-    return Base(cand, rel), vectors
-
-
-def _histories(ds: Dataset) -> list[list[int]]:
-    return [list(e.history) for e in ds.splits["test"]]
-
-
-def bases(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) -> tuple[dict[str, Base], np.ndarray]:
-    """Every base list a finished run has stored: LLM embedding candidates, classical scores, hybrids."""
+def stored_bases(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) -> tuple[dict[str, Base], np.ndarray]:
+    """Every base a finished run has stored, and the catalog's title embeddings (MMR's similarity)."""
     from sprec.baselines.scorers import classical_scorer
 
-    n, pred_dir, out, vectors = cfg.rerank.candidates, run_dir / "predictions", {}, None
+    n, pred_dir, test = min(cfg.rerank.candidates, len(ds.catalog)), run_dir / "predictions", ds.splits["test"]
+    excluded = [list(e.history) for e in test] if excluding else None
+    embedder = TitleEmbedder(cfg.recommend.embedder)
+    vectors = embedder.catalog([it.title for it in ds.catalog.items], pred_dir)
+    out = {}
     for gen in sorted(pred_dir.glob("*-embedding.generations.jsonl")):
-        name = gen.name.removesuffix("-embedding.generations.jsonl")
-        out[f"{name} (embedding)"], vectors = llm_base(gen, ds, cfg, n, excluding)
+        titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(gen)]
+        cand, rel = nearest_candidates(l2_distances(embedder.encode(titles), vectors), n, excluded)
+        out[load_predictions(gen.with_name(gen.name.replace(".generations.jsonl", ".json"))).meta["method"]] = Base(
+            cand, rel)  # fmt: skip
     for method in ("sasrec", "itemknn"):
         if method in cfg.methods:
-            c = top_candidates(classical_scorer(method, ds, cfg, run_dir)(ds.splits["test"]), n,
-                               _histories(ds) if excluding else None)  # fmt: skip
+            c = top_candidates(classical_scorer(method, ds, cfg, run_dir)(test), n, excluded)
             out[method] = Base(c.ids, scaled(c.scores))
-    for scores in sorted(pred_dir.glob("*.test-scores.npz")):
-        with np.load(scores) as f:
+    for path in sorted(pred_dir.glob("*.test-scores.npz")):
+        with np.load(path) as f:
             c, llm = Candidates(f["ids"], f["retriever"]), f["llm"]
-        # relevance at the chosen weight is not stored; the base ranks by the fused score at weight 0.5
-        out[f"hybrid {scores.name.removesuffix('.test-scores.npz')}"] = Base(c.ids, scaled(
-            0.5 * standardise(c.scores) + 0.5 * standardise(llm)))  # fmt: skip
-    if vectors is None:
-        from sprec.recommend import TitleEmbedder
-
-        embedder = TitleEmbedder(cfg.recommend.embedder)
-        vectors = embedder.catalog([it.title for it in ds.catalog.items], pred_dir)
+        meta = load_predictions(path.with_name(path.name.replace(".test-scores.npz", ".json"))).meta
+        ranked = fuse(c, llm, meta["weight"])  # the hybrid's own list; relevance from its fused score
+        fused = (1 - meta["weight"]) * standardise(c.scores) + meta["weight"] * standardise(llm)
+        rel = np.take_along_axis(fused, np.argsort(-fused, axis=1, kind="stable"), axis=1)
+        out[meta["method"]] = Base(ranked, scaled(rel), (c, llm))
     return out, vectors
 
 
-def sweep(base: Base, ds: Dataset, vectors: np.ndarray, k: int, excluding: bool, weights=WEIGHTS) -> dict:
-    """{re-ranker: {weight: (N, k) lists}} of one base; history items are never candidates when `excluding`."""
-    cand, rel = base.cand, base.rel
-    if excluding:  # the hybrid's candidates may hold history items: push them below every other candidate
-        held = np.array([[i in set(e.history) for i in row] for row, e in zip(cand, ds.splits["test"], strict=True)])
-        rel = np.where(held, -np.inf, rel)
-    return {
-        "popularity penalty": {w: popularity_penalised(cand, rel, ds.catalog.popularity, k, w) for w in weights},
-        "MMR": {w: mmr(cand, rel, vectors, k, w) for w in weights},
-        "calibration": {w: calibrated(cand, rel, ds.catalog.genre_weights, _histories(ds), k, w) for w in weights},
+def sweep(base: Base, ds: Dataset, vectors: np.ndarray, k: int, weights=WEIGHTS) -> dict[str, dict[float, np.ndarray]]:
+    """{knob: {weight: (N, k) lists}} of one base: each re-ranker's weight, and a hybrid's fusion weight."""
+    histories, pop = [list(e.history) for e in ds.splits["test"]], ds.catalog.popularity
+    out = {
+        "popularity penalty": {w: popularity_penalised(base.cand, base.rel, pop, k, w) for w in weights},
+        "MMR": {w: mmr(base.cand, base.rel, vectors, k, w) for w in weights},
+        "calibration": {w: calibrated(base.cand, base.rel, ds.catalog.genre_weights, histories, k, w) for w in weights},
     }
+    if base.fusion is not None:
+        out["fusion weight a"] = {w: fuse(*base.fusion, w)[:, :k] for w in weights}
+    return out
+
+
+def pareto(points: list[dict], measure: str) -> list[bool]:
+    """For each point: no other point is at least as good on NDCG and `measure`, and better on one."""
+    sign = 1 if MEASURES[measure] == "higher" else -1
+    xy = np.array([[p["NDCG"], sign * p[measure]] for p in points])
+    return [not any((o >= q).all() and (o > q).any() for o in xy) for q in xy]
+
+
+def run_points(run_dir: Path, excluding: bool, k: int) -> list[dict]:
+    """Every row of the finished run (as evaluated in the given history mode) as a point."""
+    suffix = "excluded" if excluding else "allowed"
+    out = []
+    for path in sorted((run_dir / "metrics").glob(f"*.{suffix}.json")):
+        preds = run_dir / "predictions" / f"{path.name.removesuffix(f'.{suffix}.json')}.json"
+        name = load_predictions(preds).meta.get("method", preds.stem) if preds.exists() else preds.stem
+        out.append({"base": name, "knob": "run row", "weight": None, **_measures(load_results(path)[str(k)])})
+    return out
+
+
+def _measures(m: dict) -> dict:
+    return {key: m[key] for key in ("HR", "NDCG", *MEASURES)}
+
+
+def frontier(cfg: RunConfig, out_dir: Path | None = None) -> list[dict]:
+    """Sweep every knob of a finished run at its largest K, in its first history mode; writes
+    frontier.md/.csv/.json and the plot; returns the points."""
+    from sprec import plots
+
+    run_dir = Path(cfg.run_dir)
+    if not (run_dir / "run.json").exists() or not (run_dir / "data" / "meta.json").exists():
+        raise FileNotFoundError(f"{run_dir} holds no finished run; run `sprec run` with this config first")
+    out_dir = Path(out_dir) if out_dir else run_dir / "frontier"
+    ds, excluding, start, k = Dataset.load(run_dir / "data"), cfg.eval.modes[0], time.time(), max(cfg.eval.ks)
+    bases, vectors = stored_bases(ds, cfg, run_dir, excluding)
+    points = run_points(run_dir, excluding, k)
+    for name, base in tqdm(bases.items(), desc="frontier: bases", unit="base"):
+        for knob, lists in sweep(base, ds, vectors, k).items():
+            for w, topk in lists.items():
+                m = evaluate_topk(topk, ds.splits["test"], ds.catalog, [k])[str(k)]
+                points.append({"base": name, "knob": knob, "weight": w, **_measures(m)})
+    for measure in MEASURES:
+        for p, best in zip(points, pareto(points, measure), strict=True):
+            p[f"pareto_{measure}"] = best
+    seconds = round(time.time() - start, 1)
+    mode = HISTORY_MODES[excluding]
+    summary = answers(points, k)
+    write_json(out_dir / "frontier.json", {"k": k, "history": mode, "seconds": seconds, "points": points})
+    atomic_write_text(out_dir / "frontier.csv", _csv(points))
+    figure = plots.frontier(points, MEASURES, out_dir / "frontier.png", k)
+    atomic_write_text(out_dir / "frontier.md", _markdown(points, summary, k, mode, seconds, len(bases), figure.name))
+    return points
+
+
+def answers(points: list[dict], k: int) -> list[str]:
+    """For each LLM row of the run: among all points at least as accurate (NDCG@K), the best on each measure."""
+    lines = []
+    for ref in (p for p in points if p["knob"] == "run row" and "(" in p["base"]):  # LLM rows carry a grounding
+        rivals = [p for p in points if p["NDCG"] >= ref["NDCG"]]
+        cells = []
+        for measure, better in MEASURES.items():
+            best = (max if better == "higher" else min)(rivals, key=lambda p, m=measure: p[m])
+            cells.append(f"{better} {measure}@{k} {best[measure]:.4f}: {_label(best)}"
+                         f"{' (the row itself)' if best is ref else ''}")  # fmt: skip
+        lines.append(f"- At NDCG@{k} >= {ref['NDCG']:.4f} ({ref['base']}): " + "; ".join(cells))
+    return lines
+
+
+def _label(p: dict) -> str:
+    return p["base"] if p["knob"] == "run row" else f"{p['base']} + {p['knob']} {p['weight']}"
+
+
+def _csv(points: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(points[0]))
+    writer.writeheader()
+    writer.writerows(points)
+    return buf.getvalue()
+
+
+def _markdown(points: list[dict], summary: list[str], k: int, mode: str, seconds: float, n_bases: int,
+              figure: str) -> str:  # fmt: skip
+    n_lists = sum(p["knob"] != "run row" for p in points)
+    head = (f"# Relevance-diversity frontier (K = {k}, {mode})\n\n{n_lists} re-ranked lists from {n_bases} bases "
+            f"in {seconds} s. Which system gives the most diverse and fair lists at no loss of accuracy:\n\n")
+    rows = ["| base | knob | weight | HR | NDCG | DivRatio | ORRatio | MGU | Pareto (Div / OR / MGU) |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for p in sorted(points, key=lambda p: -p["NDCG"]):
+        marks = " / ".join("*" if p[f"pareto_{m}"] else "" for m in MEASURES)
+        weight = "" if p["weight"] is None else p["weight"]
+        rows.append(f"| {p['base']} | {p['knob']} | {weight} | {p['HR']:.4f} | {p['NDCG']:.4f} | "
+                    f"{p['DivRatio']:.4f} | {p['ORRatio']:.4f} | {p['MGU']:.4f} | {marks} |")  # fmt: skip
+    return head + "\n".join(summary) + f"\n\n![frontier]({figure})\n\n" + "\n".join(rows) + "\n"
+

@@ -84,6 +84,41 @@ def hybrid_validation(curves: dict[str, dict[str, float]], path: Path) -> Path:
     return _save(fig, path)
 
 
+KNOB_STYLES = {"popularity penalty": "-", "MMR": "--", "calibration": ":", "fusion weight a": "-."}
+
+
+def frontier(points: list[dict], measures: dict[str, str], path: Path, k: int) -> Path:
+    """NDCG@k against each diversity measure: one line per (base, knob) over the knob's weights (colour: the
+    base; line style: the knob; a square marks weight 0, the base itself), the run's own rows as labelled
+    black points, Pareto-optimal points ringed."""
+    fig, axes = plt.subplots(1, len(measures), figsize=(6 * len(measures), 5.5), squeeze=False)
+    bases = list(dict.fromkeys(p["base"] for p in points if p["knob"] != "run row"))
+    colours = {b: plt.cm.tab10(i % 10) for i, b in enumerate(bases)}
+    for ax, (measure, better) in zip(axes[0], measures.items(), strict=True):
+        for base in bases:
+            for knob, style in KNOB_STYLES.items():
+                line = sorted((p for p in points if p["base"] == base and p["knob"] == knob), key=lambda p: p["weight"])
+                if line:
+                    ax.plot([p[measure] for p in line], [p["NDCG"] for p in line], style, color=colours[base], lw=1.3)
+                    ax.plot(line[0][measure], line[0]["NDCG"], "s", color=colours[base], ms=5)
+        for p in (p for p in points if p["knob"] == "run row"):
+            ax.plot(p[measure], p["NDCG"], "o", color="k", ms=5)
+            ax.annotate(p["base"], (p[measure], p["NDCG"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        best = [p for p in points if p[f"pareto_{measure}"]]
+        ax.plot([p[measure] for p in best], [p["NDCG"] for p in best], "o", mfc="none", mec="red", ms=10, mew=1.2)
+        ax.set(xlabel=f"{measure}@{k} ({better} is better)", ylabel=f"NDCG@{k}",
+               title=f"NDCG@{k} against {measure}@{k}")
+    handles = [plt.Line2D([], [], color=colours[b], lw=2, label=b) for b in bases]
+    handles += [plt.Line2D([], [], color="grey", ls=s, label=f"knob: {k_}") for k_, s in KNOB_STYLES.items()]
+    handles += [plt.Line2D([], [], color="k", marker="o", ls="", label="rows of the run"),
+                plt.Line2D([], [], color="grey", marker="s", ls="", label="weight 0 (the base list)"),
+                plt.Line2D([], [], mec="red", mfc="none", marker="o", ls="", ms=10, label="Pareto-optimal")]
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8)
+    fig.suptitle("Relevance-diversity frontier: each line sweeps one knob of one base list from 0 to 1")
+    fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+    return _save(fig, path)
+
+
 def size_curve(rows: list[dict], path: Path) -> Path:
     """HR@10 and the share of exact titles of SFT models against their training examples (sprec.size_curve)."""
     datasets = sorted({r["dataset"] for r in rows})

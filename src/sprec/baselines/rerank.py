@@ -47,25 +47,27 @@ def popularity_penalised(cand: np.ndarray, rel: np.ndarray, popularity: np.ndarr
 
 
 def _greedy(cand: np.ndarray, k: int, marginal) -> np.ndarray:
-    """(N, k): per row, k picks each maximising marginal(row, picked positions, free mask) (first maximum wins)."""
-    out = np.empty((len(cand), k), dtype=np.int64)
-    for row in range(len(cand)):
-        free, picked = np.ones(cand.shape[1], dtype=bool), []
-        for slot in range(k):
-            pick = int(np.argmax(np.where(free, marginal(row, picked), -np.inf)))
-            out[row, slot], free[pick] = cand[row, pick], False
-            picked.append(pick)
-    return out
+    """(N, k): k greedy picks in every row at once; marginal(picked) -> (N, C) gain of adding each candidate,
+    given the (N, slots so far) positions already picked. The first maximum wins a tie (the base's order)."""
+    rows, free = np.arange(len(cand)), np.ones(cand.shape, dtype=bool)
+    picked = np.empty((len(cand), 0), dtype=np.int64)
+    for _ in range(k):
+        pick = np.argmax(np.where(free, marginal(picked), -np.inf), axis=1)
+        free[rows, pick] = False
+        picked = np.column_stack([picked, pick])
+    return np.take_along_axis(cand, picked, axis=1)
 
 
 def mmr(cand: np.ndarray, rel: np.ndarray, item_vectors: np.ndarray, k: int, weight: float) -> np.ndarray:
     """(N, k) of the candidates chosen by maximal marginal relevance over cosine similarity of `item_vectors`."""
     unit = item_vectors / np.maximum(np.linalg.norm(item_vectors, axis=1, keepdims=True), 1e-12)
+    vec, rows = unit[cand], np.arange(len(cand))  # (N, C, d)
+    closest = np.full(cand.shape, -np.inf)  # largest similarity of each candidate to a picked item
 
-    def marginal(row, picked):
-        ids = cand[row]
-        redundancy = (unit[ids] @ unit[ids[picked]].T).max(1) if picked else np.zeros(len(ids))
-        return (1 - weight) * rel[row] - weight * redundancy
+    def marginal(picked):  # called once per slot: folds in the latest pick
+        if picked.shape[1]:
+            np.maximum(closest, np.einsum("ncd,nd->nc", vec, vec[rows, picked[:, -1]]), out=closest)
+        return (1 - weight) * rel - weight * np.where(np.isfinite(closest), closest, 0.0)
 
     return _greedy(cand, k, marginal)
 
@@ -88,13 +90,14 @@ def genre_profile(items, genre_weights: np.ndarray) -> np.ndarray:
 def calibrated(cand: np.ndarray, rel: np.ndarray, genre_weights: np.ndarray, histories: list[list[int]], k: int,
                weight: float, smoothing: float = 0.01) -> np.ndarray:  # fmt: skip
     """(N, k) of the candidates chosen greedily to keep the list's genre distribution close to the history's."""
-    profiles = [genre_profile(h, genre_weights) for h in histories]
+    p = np.stack([genre_profile(h, genre_weights) for h in histories])[:, None, :]  # (N, 1, G)
+    genres = genre_weights[cand]  # (N, C, G)
 
-    def marginal(row, picked):
-        ids = cand[row]
-        mass = genre_weights[ids[picked]].sum(0) + genre_weights[ids]  # the list's mass with each candidate added
-        totals = mass.sum(1, keepdims=True)
+    def marginal(picked):
+        so_far = np.take_along_axis(genres, picked[..., None], axis=1).sum(1, keepdims=True)  # (N, 1, G)
+        mass = so_far + genres  # the list's genre mass with each candidate added
+        totals = mass.sum(-1, keepdims=True)
         q = np.where(totals > 0, mass / np.where(totals > 0, totals, 1.0), 0.0)
-        return (1 - weight) * rel[row] - weight * kl_divergence(profiles[row][None], q, smoothing)
+        return (1 - weight) * rel - weight * kl_divergence(p, q, smoothing)
 
     return _greedy(cand, k, marginal)
