@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sprec import health
 from sprec.config import CLASSICAL
 from sprec.evaluate import EXTRA_METRICS, PAPER_METRICS
 from sprec.io import atomic_write_text, write_json
@@ -194,8 +195,10 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         sections[mode] = (standing(results[mode], k) or "") + sections[mode]
     if any(diffs.values()):
         write_json(out / "differences.json", diffs)
-    warnings = "".join(f"{w}\n\n" for w in baseline_warnings(results, k))
-    table = warnings + write_tables(out, results, preamble + warnings, sections, hybrid_section(preds, out))
+    gens, negs = health.run_health(out, predictions, {n: p.meta for n, p in preds.items()})
+    warnings = "".join(f"{w}\n\n" for w in [*baseline_warnings(results, k), *health.warnings(gens, negs)])
+    appendix = hybrid_section(preds, out) + health.section(gens, negs, catalog)
+    table = warnings + write_tables(out, results, preamble + warnings, sections, appendix)
     targets = np.array([-1 if e.target is None else e.target for e in test])
     plots.exposure_by_popularity(first, catalog, targets, out / "plots" / "exposure_by_popularity.png", k)
     plots.genre_distribution(first, test, catalog, out / "plots" / "genres.png", k)

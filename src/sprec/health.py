@@ -1,0 +1,72 @@
+"""Is an LLM model degenerate? A table of a run is worth nothing when its LLM rows compare noise with noise
+(issue 14: a quickstart model answered "The (1994)" to 85% of the rows and all 64 self-play negatives of an
+iteration were one film). Per LLM row: the share of generations that are exact catalog titles and of distinct
+generations; per self-play iteration: the number of distinct rejected items. Warnings name what is degenerate.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from sprec.io import read_jsonl
+
+MIN_EXACT_SHARE = 0.2  # under this share of exact catalog titles, grounding picks items for text that names none
+MIN_DISTINCT_NEGATIVES = 10  # under this many distinct rejected items, self-play pushes down a handful of items
+
+
+def generation_health(name: str, meta: dict, generations: Path) -> dict | None:
+    """Exact-title and distinct-generation shares of an LLM row (None for rows that generate nothing)."""
+    stats = meta.get("stats", {})
+    if "exact_catalog_titles" not in stats or not generations.exists():
+        return None
+    texts = [row["generated"][0] for _, row in read_jsonl(generations)]
+    top, count = Counter(texts).most_common(1)[0] if texts else ("", 0)
+    return {"row": name, "rows": len(texts), "exact_share": stats["exact_catalog_titles"] / max(len(texts), 1),
+            "distinct_share": len(set(texts)) / max(len(texts), 1), "top_generation": top,
+            "top_share": count / max(len(texts), 1)}  # fmt: skip
+
+
+def negatives_health(pairs: Path) -> dict:
+    """Distinct rejected items of one self-play iteration (models/METHOD/iteration-N/pairs.jsonl)."""
+    rejected = [i for _, row in read_jsonl(pairs) for i in row["rejected"]]
+    top, count = Counter(rejected).most_common(1)[0] if rejected else (None, 0)
+    return {"iteration": f"{pairs.parent.parent.name} t={pairs.parent.name.split('-')[-1]}", "pairs": len(rejected),
+            "distinct_negatives": len(set(rejected)), "top_item": top, "top_share": count / max(len(rejected), 1)}
+
+
+def warnings(generations: list[dict], negatives: list[dict]) -> list[str]:
+    out = [f"WARNING: {g['row']} is degenerate: {g['exact_share']:.0%} of its generations are catalog titles "
+           f"(under {MIN_EXACT_SHARE:.0%}); its most common generation {g['top_generation']!r} is "
+           f"{g['top_share']:.0%} of them" for g in generations if g["exact_share"] < MIN_EXACT_SHARE]  # fmt: skip
+    out += [f"WARNING: self-play {n['iteration']} rejected only {n['distinct_negatives']} distinct items in "
+            f"{n['pairs']} pairs (item {n['top_item']}: {n['top_share']:.0%}); it pushes down a handful of items"
+            for n in negatives if n["distinct_negatives"] < MIN_DISTINCT_NEGATIVES]  # fmt: skip
+    return out
+
+
+def section(generations: list[dict], negatives: list[dict], catalog) -> str:
+    """The report's markdown on model health (empty when the run has no LLM row)."""
+    if not generations and not negatives:
+        return ""
+    text = "## LLM models: are they degenerate?\n\n"
+    if generations:
+        text += ("| row | exact catalog titles | distinct generations | most common generation (share) |\n"
+                 "|---|---|---|---|\n")  # fmt: skip
+        text += "".join(f"| {g['row']} | {g['exact_share']:.1%} | {g['distinct_share']:.1%} | "
+                        f"{g['top_generation'][:60]!r} ({g['top_share']:.1%}) |\n" for g in generations)  # fmt: skip
+    if negatives:
+        text += ("\n| self-play iteration | pairs | distinct rejected items | most rejected item (share) |\n"
+                 "|---|---|---|---|\n")  # fmt: skip
+        for n in negatives:
+            top = "-" if n["top_item"] is None else catalog.title(n["top_item"])
+            text += f"| {n['iteration']} | {n['pairs']} | {n['distinct_negatives']} | {top} ({n['top_share']:.1%}) |\n"
+    return text + "\n"
+
+
+def run_health(run_dir: Path, predictions: dict[str, Path], metas: dict[str, dict]) -> tuple[list, list]:
+    """(generation health of each LLM row, negatives health of each self-play iteration) of a run folder."""
+    gens = [h for name, path in predictions.items()
+            if (h := generation_health(name, metas[name], path.with_suffix(".generations.jsonl"))) is not None]
+    negs = [negatives_health(p) for p in sorted(Path(run_dir).glob("models/*/iteration-*/pairs.jsonl"))]
+    return gens, negs

@@ -1,0 +1,45 @@
+"""Degenerate LLM models are named in the report: shares of exact titles and distinct generations, distinct
+self-play negatives, worked on hand-made run files."""
+
+import json
+
+import pytest
+
+from sprec import health
+
+
+def _write(path, rows):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_a_degenerate_model_and_a_collapsed_iteration_are_warned_about(tmp_path):
+    preds = tmp_path / "predictions"
+    # 5 rows: 4 times "The (1994)", once another text; the recorded stats say none is a catalog title
+    _write(preds / "bad.generations.jsonl", [{"row": i, "generated": ['"The (1994)"']} for i in range(4)]
+           + [{"row": 4, "generated": ['"Heat (1995)"']}])  # fmt: skip
+    _write(preds / "good.generations.jsonl", [{"row": i, "generated": [f'"Film {i}"']} for i in range(5)])
+    metas = {"bad row": {"stats": {"exact_catalog_titles": 0}}, "good row": {"stats": {"exact_catalog_titles": 5}},
+             "popularity": {}}  # fmt: skip
+    paths = {"bad row": preds / "bad.json", "good row": preds / "good.json", "popularity": preds / "popularity.json"}
+    _write(tmp_path / "models/sprec/iteration-1/pairs.jsonl",
+           [{"history": [1], "chosen": c, "rejected": [7]} for c in range(12)])  # fmt: skip
+    _write(tmp_path / "models/sprec/iteration-2/pairs.jsonl",
+           [{"history": [1], "chosen": 0, "rejected": [c + 100]} for c in range(12)])  # fmt: skip
+    gens, negs = health.run_health(tmp_path, paths, metas)
+    assert [g["row"] for g in gens] == ["bad row", "good row"]  # popularity generates nothing
+    bad = gens[0]
+    assert (bad["exact_share"], bad["distinct_share"], bad["top_generation"]) == (0.0, 0.4, '"The (1994)"')
+    assert bad["top_share"] == pytest.approx(0.8)
+    assert [(n["iteration"], n["distinct_negatives"], n["top_item"]) for n in negs] == [("sprec t=1", 1, 7),
+                                                                                        ("sprec t=2", 12, 100)]
+    lines = health.warnings(gens, negs)
+    assert len(lines) == 2 and "bad row is degenerate: 0%" in lines[0] and "'\"The (1994)\"' is 80%" in lines[0]
+    assert "self-play sprec t=1 rejected only 1 distinct items in 12 pairs (item 7: 100%)" in lines[1]
+
+    class Catalog:
+        def title(self, i):
+            return f"item {i}"
+
+    text = health.section(gens, negs, Catalog())
+    assert "| bad row | 0.0% | 40.0% |" in text and "| sprec t=1 | 12 | 1 | item 7 (100.0%) |" in text
