@@ -42,6 +42,7 @@ def test_cli_recommends_for_a_new_history(smol_run):
     r = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert r.returncode == 0, r.stderr
     lines = [ln for ln in r.stdout.splitlines() if ln[:3].strip().rstrip(".").isdigit()]
-    assert len(lines) == 3 and lines[0].startswith(" 1. ")
+    assert len(lines) == 3 and lines[0].startswith(" 1. ") and "model generated: " in r.stdout
+    assert not {ln[4:] for ln in lines} & {"Station Eleven", "The Nightingale"}  # the user's own books stay out
     r = subprocess.run(cmd[:-2] + ["Station Elevn"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert r.returncode == 2 and "'Station Elevn' is not in the catalog; close matches: ['Station Eleven'" in r.stderr

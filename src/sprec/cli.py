@@ -113,11 +113,14 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     history = titles_to_history(a.history, ds.catalog) if a.history else None  # before the slow model load
     model, tok = load_model(model_cfg, adapter)
     prompter = Prompter.for_run(tok, ds, model_cfg)
-    s = RecommendSettings(grounding=a.grounding, k=a.k, num_beams=a.beams, exclude_history=a.exclude_history,
+    # a new user's own history is not recommended back to them unless asked
+    exclude = not a.allow_history if history else a.exclude_history
+    s = RecommendSettings(grounding=a.grounding, k=a.k, num_beams=a.beams, exclude_history=exclude,
                           batch_size=a.batch_size)  # fmt: skip
     if history:
         rows = [Example(tuple(history), None)]
         rec = recommend(model, tok, prompter, rows, s, cache_dir=ds.path)
+        print(f"model generated: {rec.generations[0][0]}")
         for rank, item in enumerate(rec.topk[0], 1):
             print(f"{rank:2d}. {ds.catalog.title(item)}")
         return
@@ -204,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train_sft)
 
     rc = sub.add_parser("recommend", help="top-K lists from a trained model, for a split or for one new history")
-    rc.add_argument("--model", required=True, help="a finished `sprec train sft` folder")
+    rc.add_argument("--model", required=True, help="a `sprec train sft` folder, or any model folder of a `sprec run`: "
+                    "RUN/models/sft, RUN/models/dpo, RUN/models/sdpo, RUN/models/sprec/iteration-N")  # fmt: skip
     rc.add_argument("--data", help="prepared dataset folder (default: the one the model was trained on)")
     rc.add_argument("--split", default="test", choices=["train", "valid", "test"])
     rc.add_argument("--limit", type=int, help="only the first N rows")
@@ -214,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("-k", type=int, default=10, help="list length (default 10)")
     rc.add_argument("--beams", type=int, default=0, help="trie: beams (default K); 1 = greedy + embedding neighbours")
     rc.add_argument("--exclude-history", action="store_true", help="never recommend an item of the row's history")
+    rc.add_argument("--allow-history", action="store_true", help="with --history: the given titles may come back")
     rc.add_argument("--batch-size", type=int, default=16)
     rc.add_argument("--out", help="predictions JSON to write (with the raw generations)")
     rc.set_defaults(func=cmd_recommend)

@@ -4,6 +4,7 @@ an item; with K beams a true generative top-K list)."""
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,11 +120,17 @@ def _embedding_topk(titles: list[str], prompter: Prompter, s: RecommendSettings,
 
 
 def titles_to_history(titles: list[str], catalog: Catalog) -> list[int]:
-    """Item ids of user-given titles; an unknown title is an error listing close matches."""
+    """Item ids of user-given titles (a title that differs from one catalog title only in case is taken); an
+    unknown title is an error listing close matches."""
     ids = []
     for t in titles:
         i = catalog.id_of(t)
         if i is None:
-            raise DataError(f"{t!r} is not in the catalog; close matches: {catalog.close_matches(t)}")
+            folded = [it.id for it in catalog.items if it.title.casefold() == t.strip().casefold()]
+            i = folded[0] if len(folded) == 1 else None
+        if i is None:
+            lower = {it.title.casefold(): it.title for it in catalog.items}
+            close = catalog.close_matches(t) or [lower[m] for m in difflib.get_close_matches(t.casefold(), lower, n=3)]
+            raise DataError(f"{t!r} is not in the catalog; close matches: {close}")
         ids.append(i)
     return ids

@@ -160,11 +160,21 @@ def sft_summary(out_dir: str | Path) -> dict:
 
 
 def trained_model_info(out_dir: str | Path) -> tuple[ModelConfig, Path, Path]:
-    """(model config, adapter folder, dataset folder) of a finished training run."""
+    """(model config, adapter folder, dataset folder) of a trained model: a `sprec train sft` folder (model.json
+    + adapter/), or any model folder inside a `sprec run` folder (models/sft, models/dpo, models/sdpo,
+    models/sprec/iteration-N; the run's run.json gives the model config and run_dir/data the dataset)."""
     from sprec.config import from_dict
 
     out = Path(out_dir)
-    if not (out / MODEL_INFO).exists() or not (out / "adapter").exists():
-        raise DataError("not a finished training run (no model.json / adapter); run `sprec train sft` first", out)
-    info = json.loads((out / MODEL_INFO).read_text())
-    return from_dict(ModelConfig, info["model"], str(out / MODEL_INFO)), out / "adapter", Path(info["data"])
+    if (out / MODEL_INFO).exists() and (out / "adapter").exists():
+        info = json.loads((out / MODEL_INFO).read_text())
+        return from_dict(ModelConfig, info["model"], str(out / MODEL_INFO)), out / "adapter", Path(info["data"])
+    # a self-play iteration's model is the adapter of its DPO step
+    found = [a for a in (out / "adapter", out / "dpo" / "adapter") if (a / "adapter_config.json").exists()]
+    adapter = found[0] if found else None
+    run = next((d for d in (out, *out.parents) if (d / "run.json").exists()), None)
+    if adapter is None or run is None:
+        raise DataError("not a trained model: give a `sprec train sft --out` folder or a model folder of a `sprec "
+                        "run` (RUN/models/sft, RUN/models/dpo, RUN/models/sprec/iteration-2, ...)", out)  # fmt: skip
+    model = json.loads((run / "run.json").read_text())["config"]["model"]
+    return from_dict(ModelConfig, model, str(run / "run.json")), adapter, run / "data"
