@@ -12,6 +12,17 @@ from typing import Any
 from sprec.errors import DataError
 
 
+def user_permissions(path: str | Path) -> Path:
+    """Give a file (or a folder and everything in it) the permissions a plain open() would have: temporary
+    files and folders are created 0600 / 0700, which other users and tools of a shared machine cannot read."""
+    mask = os.umask(0)
+    os.umask(mask)
+    path = Path(path)
+    for p in [path, *(path.rglob("*") if path.is_dir() else [])]:
+        p.chmod((0o777 if p.is_dir() else 0o666) & ~mask)
+    return path
+
+
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """Write to a temporary file beside `path`, then rename: readers see the old or the new file, never half."""
     path = Path(path)
@@ -20,6 +31,7 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        user_permissions(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

