@@ -107,6 +107,7 @@ def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, 
             "hybrid": {"retriever": "itemknn", "candidates": 5}}  # fmt: skip
     cfg = from_dict(RunConfig, raw)
     rows = run(cfg)["history allowed"]
+    assert json.loads((tmp_path / "run/run.json").read_text())["llm_speed_calibration"] > 0  # measured at start
     points = frontier(cfg)
     for name in ("frontier.md", "frontier.csv", "frontier.json", "frontier.png"):
         assert (tmp_path / "run/frontier" / name).exists(), name

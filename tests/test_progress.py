@@ -1,21 +1,44 @@
+import json
+
 import pytest
 
 from sprec.config import load_run_config
-from sprec.progress import SECONDS_PER_UNIT, RunProgress, plan_run, time_left
+from sprec.progress import SECONDS_PER_UNIT, RunProgress, plan_run, speeds, stage_kind, time_left
+from tests.conftest import ROOT
 
 
-def test_time_left_before_any_stage_is_the_plan():
-    assert time_left({"a": 40.0, "b": 80.0, "c": 120.0}, {}) == 240.0
+def test_time_left_before_any_stage_is_the_plan_times_the_llm_calibration():
+    plan = {"prepare": 1.0, "sasrec: train": 60.0, "sft: train": 100.0, "sft (embedding): recommend": 50.0}
+    assert time_left(plan, {}) == 211.0
+    assert time_left(plan, {}, calibration=2.0) == 1.0 + 60.0 + 300.0  # only the LLM stages scale
 
 
-def test_time_left_rescales_the_rest_by_measured_over_planned():
-    # "a" was planned at 40 s and took 80 s: the machine runs at half the planned speed, so 80 + 120 -> 400 s.
-    assert time_left({"a": 40.0, "b": 80.0, "c": 120.0}, {"a": 80.0}) == 400.0
-    # two done: (80 + 40) / (40 + 80) = 1, so only "c" at its planned 120 s remains
-    assert time_left({"a": 40.0, "b": 80.0, "c": 120.0}, {"a": 80.0, "b": 40.0}) == 120.0
-    assert time_left({"a": 40.0}, {"a": 5.0, "other": 99.0}) == 0.0
-    # a stage planned under 30 s does not calibrate: "a" took 0.1 s of its 1 s, "b" stays at its 60 s
-    assert time_left({"a": 1.0, "b": 60.0}, {"a": 0.1}) == 60.0
+def test_each_kind_of_stage_scales_by_its_own_measured_speed():
+    plan = {"sasrec: train": 60.0, "sft: train": 100.0, "sft (embedding): recommend": 50.0, "dpo: train": 100.0,
+            "dpo (embedding): recommend": 50.0, "rerank-pop (embedding): rerank": 10.0}  # fmt: skip
+    # SASRec took 10x its plan: that says nothing about the LLM stages (420 s left at the calibration of 2)
+    assert time_left(plan, {"sasrec: train": 600.0}, calibration=2.0) == 2 * 300.0 + 10.0
+    # SFT took 3x: training stages 3x (dpo 300 s); inference borrows the training speed (2 x 50 x 3)
+    assert time_left(plan, {"sasrec: train": 600.0, "sft: train": 300.0}, 2.0) == 300.0 + 300.0 + 10.0
+    # once a recommend stage is measured (1x), inference uses its own speed
+    done = {"sasrec: train": 600.0, "sft: train": 300.0, "sft (embedding): recommend": 50.0}
+    assert time_left(plan, done, 2.0) == 300.0 + 50.0 + 10.0
+    assert stage_kind("itemknn: train") == "fixed" and stage_kind("sasrec > sft: rank") == "llm-infer"
+    assert speeds({"a: train": 10.0}, {"a: train": 99.0})["llm-train"] == 1.0  # a stage under 30 s calibrates nothing
+
+
+def test_replayed_quickstart_estimates_are_within_a_factor_1_5_from_the_second_stage_on():
+    """The committed quickstart run's recorded stage times (a slow day: SFT took 1.85x its plan), replayed. The
+    calibration is what its forward passes would have measured if the whole machine was 1.85x slower."""
+    record = json.loads((ROOT / "docs/results/quickstart/run.json").read_text())["wall_seconds"]
+    plan = plan_run(load_run_config(ROOT / "configs/quickstart.yaml"), n_train=71653, n_test=200)
+    order = [k for k in record if k in plan]
+    assert sorted(order) == sorted(plan)  # every planned stage was recorded (in the order they ran)
+    measured = {}
+    for i, stage in enumerate(order[:-1]):
+        measured[stage] = record[stage]
+        truth = sum(record[k] for k in order[i + 1 :])
+        assert 1 / 1.5 <= time_left(plan, measured, calibration=1.85) / truth <= 1.5, stage
 
 
 def test_plan_of_the_goodreads_config_names_every_recorded_stage():
@@ -48,9 +71,18 @@ def test_without_the_sft_row_its_training_is_planned_into_the_first_method(tmp_p
     assert plan["rerank-mmr (embedding): rerank"] == pytest.approx(10 + 100 * u["sft"] + 10 * u["generate"])
 
 
-def test_progress_line_counts_stages_and_time_left(capsys):
-    progress = RunProgress({"prepare": 60.0, "sft: train": 600.0}, {})
-    progress.record("prepare", 120.0)
+def test_progress_lines_count_stages_skip_earlier_sessions_and_end_with_all_done(capsys, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("sprec.progress.time.time", lambda: clock[0])
+    progress = RunProgress({"prepare": 1.0, "sasrec: train": 60.0, "sft: train": 600.0}, {}, calibration=2.0)
+    assert "about 21 min here (LLM speed calibrated at 2.00x" in capsys.readouterr().err  # 1 + 60 + 1200 s
+    progress.record("sasrec: train", 90.0)  # loaded at once from an earlier session: counted, no line
+    assert capsys.readouterr().err == "" and progress.resumed == 1
+    clock[0] += 0.5
+    progress.record("prepare", 0.4)
     err = capsys.readouterr().err
-    assert "about 11 min on a 2-core CPU" in err
-    assert "prepare done; 1/2 stages" in err and "about 20 min left" in err
+    assert "prepare done; 2/3 stages (1 done in earlier sessions), 1 min in this session, about 20 min left" in err
+    clock[0] += 1300.0
+    progress.record("sft: train", 1290.0)
+    assert "sft: train done; 3/3 stages (1 done in earlier sessions), 22 min in this session, all done" in (
+        capsys.readouterr().err)  # fmt: skip

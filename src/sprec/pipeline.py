@@ -33,7 +33,7 @@ from sprec.evaluate import (
 )
 from sprec.grounding import nearest_items
 from sprec.io import read_json, write_json
-from sprec.progress import RunProgress, plan_run
+from sprec.progress import RunProgress, plan_run, stage_kind
 from sprec.report import write_report
 
 
@@ -161,7 +161,12 @@ def run(cfg: RunConfig) -> dict[str, dict]:
         ds = stage_prepare(cfg, run_dir)
     timings["prepare"] = round(time.time() - t, 2)
     plan = plan_run(cfg, len(ds.splits["train"]), len(ds.splits["test"]))
-    progress = RunProgress(plan, timings, enabled=is_main_process())
+    calibration = 1.0
+    if any(stage_kind(k).startswith("llm") for k in plan) and is_main_process():
+        from sprec.llm.calibrate import machine_speed
+
+        calibration = info["llm_speed_calibration"] = round(machine_speed(cfg.model), 3)
+    progress = RunProgress(plan, timings, enabled=is_main_process(), calibration=calibration)
     results: dict[str, dict] = {HISTORY_MODES[m]: {} for m in cfg.eval.modes}
     predictions = {}
     for method in cfg.methods:

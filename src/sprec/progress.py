@@ -1,9 +1,11 @@
 """Overall progress of a run: every stage's cost is planned up front from its size, and the time left is that
-plan rescaled by how fast this machine has really been so far.
+plan rescaled, per kind of stage, by how fast this machine has really been at that kind.
 
-The per-unit costs below were measured for SmolLM2-135M on a 2-core CPU (benchmarks/, docs/results/); on
-another machine or model they are only the shape of the plan: after the first finished stage the estimate is
-scaled by measured / planned seconds, so a GPU run's estimate corrects itself.
+The per-unit costs below were measured for SmolLM2-135M on an idle 2-core CPU (benchmarks/, docs/results/).
+Kinds of stage scale apart: SASRec's speed says nothing about LLM training. LLM training and LLM inference
+(generation, candidate scoring) each take their speed from their own finished stages, or from the other LLM
+kind's, or, before any LLM stage has finished, from a calibration of a few forward passes of the run's model
+measured at the start of the run (sprec.llm.calibrate: a slower machine or a bigger model scales the plan).
 """
 
 from __future__ import annotations
@@ -23,14 +25,35 @@ SECONDS_PER_UNIT = {  # docs/results/goodreads-cpu (run.json) and benchmarks/ben
 }
 
 
-def time_left(planned: dict[str, float], measured: dict[str, float], calibrate_from: float = 30.0) -> float:
-    """Seconds left: the planned cost of stages not yet measured, times measured / planned over the finished
-    stages planned at `calibrate_from` seconds or more (1 before there is one: a stage of a few planned
-    seconds, such as preparing a cached dataset, says nothing about this machine's speed)."""
-    done = [k for k in planned if k in measured and planned[k] >= calibrate_from]
-    planned_done = sum(planned[k] for k in done)
-    speed = sum(measured[k] for k in done) / planned_done if planned_done > 0 else 1.0
-    return speed * sum(v for k, v in planned.items() if k not in measured)
+def stage_kind(stage: str) -> str:
+    """llm-train, llm-infer, sasrec, or fixed (stages of seconds that no speed measure should scale)."""
+    if stage == "sasrec: train":
+        return "sasrec"
+    if stage.endswith((": recommend", ": rank")):
+        return "llm-infer"
+    if stage.endswith(": train") and not stage.startswith("itemknn"):
+        return "llm-train"
+    return "fixed"
+
+
+def speeds(planned: dict[str, float], measured: dict[str, float], calibration: float = 1.0,
+           calibrate_from: float = 30.0) -> dict[str, float]:  # fmt: skip
+    """Measured / planned seconds per kind of stage, over its finished stages planned at `calibrate_from`
+    seconds or more; an LLM kind with none borrows the other LLM kind's, then the calibration."""
+    out = {}
+    for kind in ("llm-train", "llm-infer", "sasrec"):
+        done = [k for k in planned if k in measured and stage_kind(k) == kind and planned[k] >= calibrate_from]
+        if done:
+            out[kind] = sum(measured[k] for k in done) / sum(planned[k] for k in done)
+    for kind, other in (("llm-train", "llm-infer"), ("llm-infer", "llm-train")):
+        out.setdefault(kind, out.get(other, calibration))
+    return {"sasrec": 1.0, "fixed": 1.0, **out}
+
+
+def time_left(planned: dict[str, float], measured: dict[str, float], calibration: float = 1.0) -> float:
+    """Seconds left: the planned cost of every stage not yet measured, times its kind's speed."""
+    speed = speeds(planned, measured, calibration)
+    return sum(v * speed[stage_kind(k)] for k, v in planned.items() if k not in measured)
 
 
 def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
@@ -82,12 +105,16 @@ def _clock(seconds: float) -> str:
 
 
 class RunProgress:
-    """Prints one line per finished stage: what finished, how long the run has taken, about how long is left."""
+    """Prints one line per stage finished in this session: what finished, how long the run has taken, about how
+    long is left. Stages whose results an earlier session left are counted, not replayed."""
 
-    def __init__(self, plan: dict[str, float], measured: dict[str, float], enabled: bool = True):
-        self.plan, self.measured, self.enabled = plan, measured, enabled
-        self.start = time.time()
-        self.say(f"planned: {len(plan)} stages, about {_clock(time_left(plan, {}))} on a 2-core CPU with SmolLM2")
+    def __init__(self, plan: dict[str, float], measured: dict[str, float], enabled: bool = True,
+                 calibration: float = 1.0):  # fmt: skip
+        self.plan, self.measured, self.enabled, self.calibration = plan, measured, enabled, calibration
+        self.start = self.last = time.time()
+        self.resumed = 0
+        self.say(f"planned: {len(plan)} stages, about {_clock(time_left(plan, {}, calibration))} here "
+                 f"(LLM speed calibrated at {calibration:.2f}x the plan's machine)")  # fmt: skip
 
     def say(self, text: str) -> None:
         if self.enabled:
@@ -95,8 +122,16 @@ class RunProgress:
 
     def record(self, stage: str, seconds: float | None) -> None:
         """Stage `stage` took `seconds` (None when an earlier session did not record it)."""
-        self.measured[stage] = seconds
+        now = time.time()
+        # a stage that took longer than the time since the last line was loaded from an earlier session
+        loaded = seconds is None or (seconds > 1.0 and now - self.last < 0.5 * seconds)
+        self.measured[stage], self.last = seconds, now
+        if loaded:
+            self.resumed += 1
+            return
         done = sum(k in self.measured for k in self.plan)
-        left = time_left(self.plan, {k: v or 0.0 for k, v in self.measured.items()})
-        self.say(f"{stage} done; {done}/{len(self.plan)} stages, {_clock(time.time() - self.start)} in this "
-                 f"session, about {_clock(left)} left")  # fmt: skip
+        left = time_left(self.plan, {k: v or 0.0 for k, v in self.measured.items()}, self.calibration)
+        earlier = f" ({self.resumed} done in earlier sessions)" if self.resumed else ""
+        rest = "all done" if done == len(self.plan) else f"about {_clock(left)} left"
+        self.say(f"{stage} done; {done}/{len(self.plan)} stages{earlier}, {_clock(now - self.start)} in this "
+                 f"session, {rest}")  # fmt: skip
