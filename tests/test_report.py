@@ -10,16 +10,23 @@ from sprec.report import _baseline_for, paired_bootstrap
 def test_bootstrap_of_identical_and_of_better_predictions(goodreads_dataset):
     test, cat = goodreads_dataset.splits["test"], goodreads_dataset.catalog
     pop = np.array(recommend_popular(cat, test, 10))
-    same = paired_bootstrap(pop, pop, test, cat, 10, resamples=50)
-    assert all(v == (0.0, 0.0, 0.0) for v in same.values())
+    same = paired_bootstrap(pop, pop, test, cat, [5, 10], resamples=50)
+    assert list(same) == ["5", "10"] and list(same["10"]) == ["HR", "NDCG", "DivRatio", "ORRatio", "MGU", "DGU"]
+    assert all(v == (0.0, 0.0, 0.0) for by_metric in same.values() for v in by_metric.values())
     oracle = pop.copy()
     targets = [e.target for e in test]
     for r, t in enumerate(targets):
         if t is not None and t not in oracle[r]:
             oracle[r, 0] = t  # put the true item first: HR must rise, with an interval above zero
-    diff = paired_bootstrap(oracle, pop, test, cat, 10, resamples=50)
-    d, lo, hi = diff["HR"]
+    diff = paired_bootstrap(oracle, pop, test, cat, [10], resamples=50)
+    d, lo, hi = diff["10"]["HR"]
     assert 0 < lo <= d <= hi
+
+
+def test_differences_print_no_negative_zero():
+    from sprec.report import _signed
+
+    assert [_signed(x) for x in (-0.00001, 0.0, 0.01234, -0.01236)] == ["+0.0000", "+0.0000", "+0.0123", "-0.0124"]
 
 
 def test_each_method_is_compared_with_the_sft_row_of_its_grounding():

@@ -14,26 +14,36 @@ import numpy as np  # noqa: E402
 from sprec import metrics as M  # noqa: E402
 from sprec.data.dataset import Catalog, Example  # noqa: E402
 
+STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1)), "v"), ((0, (1, 1)), "P"),
+          ((0, (3, 1, 1, 1)), "X"), ("-", "*")]  # (line style, marker) per curve of a panel: overlaps stay visible
+
 
 def exposure_by_popularity(topk: dict[str, np.ndarray], catalog: Catalog, targets: np.ndarray, path: Path,
                            k: int, bins: int = 10) -> Path:  # fmt: skip
     """Share of all recommendation slots going to each decile of items ranked by training popularity (most
-    popular first), one line per method, and the test targets' own share as the reference."""
+    popular first), the test targets' own share as the reference; one panel for the classical and hybrid rows
+    and one for the LLM rows, each curve with its own line style and marker."""
     order = np.argsort(-catalog.popularity, kind="stable")
     decile = np.empty(len(catalog), dtype=int)
     decile[order] = np.arange(len(catalog)) * bins // len(catalog)
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    families = {"classical and hybrid": [n for n in topk if "(" not in n], "LLM": [n for n in topk if "(" in n]}
+    families = {f: names for f, names in families.items() if names}
+    fig, axes = plt.subplots(1, len(families), figsize=(7 * len(families), 4.8), squeeze=False, sharey=True)
     x = np.arange(1, bins + 1)
     known = targets[targets >= 0]
-    ax.plot(x, np.bincount(decile[known], minlength=bins) / len(known), "k--", lw=2, label="test targets")
-    for name, lists in topk.items():
-        share = np.bincount(decile[lists[:, :k].ravel()], minlength=bins) / lists[:, :k].size
-        ax.plot(x, share, marker="o", label=name)
-    ax.set(xlabel=f"item popularity decile (1 = most popular {100 // bins}% of the catalog)",
-           ylabel=f"share of top-{k} slots")  # fmt: skip
-    ax.set_title("Exposure by item popularity (the filter-bubble picture)")
-    ax.set_xticks(x)
-    ax.legend(fontsize=8)
+    for ax, (family, names) in zip(axes[0], families.items(), strict=True):
+        ax.plot(x, np.bincount(decile[known], minlength=bins) / len(known), "k-", lw=3, alpha=0.35,
+                label="test targets")  # fmt: skip
+        for j, name in enumerate(names):
+            share = np.bincount(decile[topk[name][:, :k].ravel()], minlength=bins) / topk[name][:, :k].size
+            style, marker = STYLES[j % len(STYLES)]
+            ax.plot(x, share, linestyle=style, marker=marker, ms=6 - 0.4 * j, alpha=0.85, label=name)
+        ax.set(xlabel=f"item popularity decile (1 = most popular {100 // bins}% of the catalog)",
+               ylabel=f"share of top-{k} slots", title=f"{family} rows")  # fmt: skip
+        ax.set_xticks(x)
+        ax.legend(fontsize=8)
+    fig.suptitle("Exposure by item popularity (the filter-bubble picture)")
+    fig.tight_layout()
     return _save(fig, path)
 
 
@@ -56,16 +66,32 @@ def genre_distribution(topk: dict[str, np.ndarray], examples: list[Example], cat
     return _save(fig, path)
 
 
-def metrics_per_iteration(rows: list[tuple[int, dict]], path: Path, k: str,
+def metrics_per_iteration(rows: list[tuple[int, dict]], path: Path, k: str, intervals: dict[int, dict] | None = None,
                           names=("HR", "NDCG", "DivRatio", "ORRatio", "MGU")) -> Path:  # fmt: skip
-    """One panel per metric: its value at K after each SPRec iteration (0 = the SFT model)."""
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.2))
-    its = [t for t, _ in rows]
+    """One panel per metric: its value at K after each SPRec iteration, the SFT model (iteration 0) as a dashed
+    line, and the 95% paired-bootstrap interval of each iteration's difference from SFT as a band around it
+    (`intervals`: {iteration: {metric: (difference, low, high)}}). Each axis starts at 0, so that noise does
+    not look like a trend."""
+    fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names), 3.4))
+    its, base = [t for t, _ in rows], dict(rows).get(0)
+    intervals = intervals or {}
     for ax, name in zip(axes, names, strict=True):
-        ax.plot(its, [m[k][name] for _, m in rows], marker="o")
-        ax.set(title=f"{name}@{k}", xlabel="iteration")
+        values = [m[k][name] for _, m in rows]
+        ax.plot(its, values, marker="o", color="C0", label="SPRec")
+        top = max(values)
+        if base is not None:
+            ref = base[k][name]
+            ax.axhline(ref, color="k", ls="--", lw=1, label="SFT")
+            band = [(t, ref + intervals[t][name][1], ref + intervals[t][name][2]) for t in its if t in intervals]
+            if band:
+                ax.fill_between([b[0] for b in band], [b[1] for b in band], [b[2] for b in band], color="C0",
+                                alpha=0.2, label="95% CI vs SFT")  # fmt: skip
+                top = max(top, *(b[2] for b in band))
+        ax.set(title=f"{name}@{k}", xlabel="iteration", ylim=(0, 1.15 * top if top > 0 else 1))
         ax.set_xticks(its)
-    fig.suptitle("SPRec: metrics per self-play iteration (0 = SFT)")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("SPRec: metrics per self-play iteration (0 = SFT; axes from 0)")
+    fig.tight_layout()
     return _save(fig, path)
 
 

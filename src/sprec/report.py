@@ -79,34 +79,32 @@ def standing(by_method: dict[str, dict], k: int) -> str | None:
             f"{m['NDCG'] / c['NDCG'] if c['NDCG'] else float('nan'):.2f}).\n\n")
 
 
-def paired_bootstrap(topk_a, topk_b, examples, catalog, k: int, names=("HR", "NDCG", "DivRatio", "ORRatio", "MGU"),
-                     resamples: int = 500, seed: int = 0) -> dict[str, tuple[float, float, float]]:  # fmt: skip
-    """95% CI of metric(a) - metric(b) at K, resampling the test rows with replacement (the same rows for
-    both methods in each resample). Returns {metric: (difference, low, high)}.
+def paired_bootstrap(topk_a, topk_b, examples, catalog, ks: list[int], names=PAPER_METRICS, resamples: int = 500,
+                     seed: int = 0) -> dict[str, dict[str, tuple[float, float, float]]]:  # fmt: skip
+    """95% CI of metric(a) - metric(b) at every K of `ks`, resampling the test rows with replacement (the same
+    rows for both methods in each resample). Returns {K: {metric: (difference, low, high)}}.
 
     The interval is centred on the observed difference (percentiles of the resampled differences minus their
     mean, plus the observed one): list-level metrics such as DivRatio are biased in a resample, because a row
     drawn twice repeats its list, which shifts the raw percentile interval away from the estimate."""
     from sprec.evaluate import evaluate_topk
 
-    a, b = np.asarray(topk_a)[:, :k], np.asarray(topk_b)[:, :k]
-    point_a, point_b = (
-        evaluate_topk(a, examples, catalog, [k])[str(k)],
-        evaluate_topk(b, examples, catalog, [k])[str(k)],
-    )
+    ks = sorted(set(ks))
+    a, b = np.asarray(topk_a)[:, : ks[-1]], np.asarray(topk_b)[:, : ks[-1]]
+    point_a, point_b = (evaluate_topk(x, examples, catalog, ks) for x in (a, b))
     rng = np.random.default_rng(seed)
-    diffs = {n: [] for n in names}
+    diffs = {(str(k), n): [] for k in ks for n in names}
     for _ in range(resamples):
         idx = rng.integers(0, len(examples), len(examples))
         rows = [examples[i] for i in idx]
-        ma, mb = (evaluate_topk(x[idx], rows, catalog, [k])[str(k)] for x in (a, b))
-        for n in names:
-            diffs[n].append(ma[n] - mb[n])
-    out = {}
-    for n in names:
-        d = point_a[n] - point_b[n]
-        lo, hi = np.percentile(diffs[n], [2.5, 97.5]) - np.mean(diffs[n]) + d
-        out[n] = (d, float(lo), float(hi))
+        ma, mb = (evaluate_topk(x[idx], rows, catalog, ks) for x in (a, b))
+        for k, n in diffs:
+            diffs[(k, n)].append(ma[k][n] - mb[k][n])
+    out: dict[str, dict] = {}
+    for (k, n), resampled in diffs.items():
+        d = point_a[k][n] - point_b[k][n]
+        lo, hi = np.percentile(resampled, [2.5, 97.5]) - np.mean(resampled) + d
+        out.setdefault(k, {})[n] = (d, float(lo), float(hi))
     return out
 
 
@@ -129,22 +127,28 @@ def references_for(name: str, names: list[str]) -> list[str]:
     return [base] if base is not None and base != name else []
 
 
-def differences(lists: dict[str, np.ndarray], examples, catalog, k: int, seed: int) -> tuple[dict, str]:
-    """Paired-bootstrap differences of every row from its reference rows at K (references_for): a JSON-ready
-    dict {row: {reference: {metric: (difference, low, high)}}} and a markdown section."""
+def _signed(x: float) -> str:
+    """+0.0123 / -0.0123, and +0.0000 for what rounds to zero (never -0.0000)."""
+    return f"{0.0 if round(x, 4) == 0 else x:+.4f}"
+
+
+def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], seed: int) -> tuple[dict, str]:
+    """Paired-bootstrap differences of every row from its reference rows (references_for) at every K: a
+    JSON-ready dict {row: {reference: {K: {metric: (difference, low, high)}}}} and a markdown section."""
     lines, diffs = [], {}
     for name in lists:
         for base in references_for(name, list(lists)):
-            ci = paired_bootstrap(lists[name], lists[base], examples, catalog, k, seed=seed)
+            ci = paired_bootstrap(lists[name], lists[base], examples, catalog, ks, seed=seed)
             diffs.setdefault(name, {})[base] = ci
-            cells = [f"{d:+.4f} [{lo:+.4f}, {hi:+.4f}]" for d, lo, hi in ci.values()]
-            lines.append(f"| {name} | {base} | " + " | ".join(cells) + " |")
+            for k, by_metric in ci.items():
+                cells = [f"{_signed(d)} [{_signed(lo)}, {_signed(hi)}]" for d, lo, hi in by_metric.values()]
+                lines.append(f"| {name} | {base} | {k} | " + " | ".join(cells) + " |")
     if not lines:
         return diffs, ""
-    head = "| method | vs | " + " | ".join(f"{m}@{k}" for m in ("HR", "NDCG", "DivRatio", "ORRatio", "MGU"))
-    title = f"Differences at K = {k}: from SFT; hybrids from their retriever and the SFT hybrid"
+    head = "| method | vs | K | " + " | ".join(PAPER_METRICS)
+    title = "Differences: from SFT; hybrids from their retriever and the SFT hybrid"
     return diffs, (f"\n### {title} (paired bootstrap 95% CI over test rows)\n\n{head} |\n"
-                   + "|---" * 7 + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
+                   + "|---" * (len(PAPER_METRICS) + 3) + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
 
 
 def hybrid_section(preds: dict, out: Path) -> str:
@@ -191,7 +195,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
             continue
         lists = {n: np.asarray(lists_for_mode(preds[n], test, exclude, k))[:, :k] for n in results[mode]}
         first = lists if first is None else first
-        diffs[mode], sections[mode] = differences(lists, test, catalog, k, seed)
+        diffs[mode], sections[mode] = differences(lists, test, catalog, ks, seed)
         sections[mode] = (standing(results[mode], k) or "") + sections[mode]
     if any(diffs.values()):
         write_json(out / "differences.json", diffs)
@@ -209,6 +213,9 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         series = [(0, by_method[base])] if base else []  # iteration 0 = the SFT model
         series += [(int(n.split("t=")[1].split()[0]), by_method[n]) for n in iterations if n.endswith(grounding)]
         slug = grounding.strip("()")
+        first_diffs = next(iter(diffs.values()), {})
+        intervals = {int(n.split("t=")[1].split()[0]): first_diffs[n][base][str(k)] for n in iterations
+                     if n.endswith(grounding) and base in first_diffs.get(n, {})}  # fmt: skip
         plots.metrics_per_iteration(sorted(series, key=lambda x: x[0]), out / "plots" / f"sprec_iterations_{slug}.png",
-                                    str(k))  # fmt: skip
+                                    str(k), intervals)  # fmt: skip
     return table
