@@ -71,3 +71,62 @@ def test_bad_predictions_file_from_cli(shared, tmp_path):
     r = sprec("evaluate", "--test", fx / "test.json", "--catalog", fx, "--predictions", tmp_path / "ids.json")
     assert r.returncode == 2
     assert "ids.json: 1 prediction rows for 398 test rows" in r.stderr and "Traceback" not in r.stderr
+
+
+def _d3_copy(tmp_path, **replace):
+    """The D3 fixture copied to tmp_path, with whole files replaced by the given texts."""
+    out = tmp_path / "d3src"
+    out.mkdir()
+    for f in (ROOT / "tests/fixtures/d3").iterdir():
+        (out / f.name).write_text(replace.get(f.name.replace(".", "_"), f.read_text()))
+    return out
+
+
+def _d3_prepare(src, out):
+    return sprec("data", "prepare", "--source", "d3-csv", "--train", src / "train.csv", "--valid", src / "valid.csv",
+                 "--test", src / "test.csv", "--items", src / "items.txt", "--genres", src / "name2genre.json",
+                 "--out", out)  # fmt: skip
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"name2genre_json": "[]"}, "name2genre.json: expected a JSON object {title: [genre, ...]}, got a JSON list"),
+    ({"name2genre_json": '{"Station Eleven": "fiction"}'}, "genres of 'Station Eleven' must be a list of strings"),
+    ({"train_csv": (ROOT / "tests/fixtures/d3/train.csv").read_text().replace(",1000\n", ",nan\n", 1)},
+     "train.csv, row 2: timestamp 'nan' is not a finite number"),
+])  # fmt: skip
+def test_bad_data_files_get_one_line_naming_file_and_row(tmp_path, files, message):
+    r = _d3_prepare(_d3_copy(tmp_path, **files), tmp_path / "out")
+    assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+def test_bad_arguments_and_configs_get_one_line(tmp_path):
+    (tmp_path / "a_folder").mkdir()
+    (tmp_path / "a_file").write_text("")
+    (tmp_path / "latin1.yaml").write_bytes(b"run_dir: caf\xe9\n")
+    (tmp_path / "twice.yaml").write_text("run_dir: a\nseed: 1\nseed: 2\n")
+    model = tmp_path / "model"
+    (model / "adapter").mkdir(parents=True)
+    (model / "model.json").write_text("{")
+    d3, ml100k = ROOT / "tests/fixtures/d3", ROOT / "configs/data/ml-100k.yaml"
+    cases = [
+        (("train", "sft", "--data", d3, "--out", tmp_path / "o", "--epochs", 0), "must be positive (epochs 0.0"),
+        (("train", "sft", "--data", d3, "--out", tmp_path / "o", "--learning-rate", -1), "learning_rate -1.0"),
+        (("train", "sft", "--data", d3, "--out", tmp_path / "o", "--learning-rate", "nan"), "learning_rate nan"),
+        (("train", "sft", "--data", d3, "--out", tmp_path / "o", "--examples", -3), "sft.examples must be positive"),
+        (("train", "sft", "--data", d3, "--out", tmp_path / "a_file"), "is a file; give a folder path"),
+        (("data", "prepare", "--config", ml100k, "--test-size", -5, "--out", tmp_path / "p"), "test_size must be"),
+        (("data", "prepare", "--config", ml100k, "--test-size", 0, "--out", tmp_path / "p"), "test_size must be"),
+        (("baseline", "popularity", "--data", d3, "-k", 0, "--out", tmp_path / "b.json"), "-k 0: the list length"),
+        (("baseline", "popularity", "--data", d3, "-k", -1, "--out", tmp_path / "b.json"), "-k -1: the list length"),
+        (("evaluate", "--data", d3, "--predictions", tmp_path / "x.json", "--output", tmp_path / "a_folder"),
+         "is a folder; give a file path"),
+        (("run", tmp_path / "latin1.yaml"), "latin1.yaml, row 1: not valid utf-8 text"),
+        (("run", tmp_path / "twice.yaml"), "key 'seed' is given twice"),
+        (("recommend", "--model", model, "--history", "x"), "model.json, row 1: malformed JSON"),
+    ]  # fmt: skip
+    failed = []
+    for args, message in cases:
+        r = sprec(*args)
+        if not (r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr):
+            failed.append((args[:2], message, r.stderr[-300:]))
+    assert not failed

@@ -27,15 +27,29 @@ def test_quickstart_runs_and_resumes(tmp_path):
     assert (tmp_path / "run/data/test.jsonl").stat().st_mtime_ns == mtime  # prepare was not redone
 
 
-def test_other_config_in_same_run_dir_is_refused(tmp_path):
+def test_other_config_in_same_run_dir_is_refused_naming_the_change_and_a_moved_run_resumes(tmp_path):
+    import shutil
+
+    from sprec.errors import SprecError
+    from sprec.pipeline import run_lock
+
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
     cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity"]
-    run(cfg)
+    first = run(cfg)
     cfg.eval.exclude_history = True
-    with pytest.raises(ConfigError, match="holds a run with another config"):
+    with pytest.raises(ConfigError, match=r"another config \(eval.exclude_history: 'both' -> True\)"):
         run(cfg)
-    cfg.eval.exclude_history, cfg.methods = False, []  # fewer methods than recorded: also another config
-    with pytest.raises(ConfigError, match="holds a run with another config"):
+    cfg.eval.exclude_history, cfg.methods = "both", []  # fewer methods than recorded: also another config
+    with pytest.raises(ConfigError, match=r"methods: \['popularity'\] no longer listed"):
+        run(cfg)
+    shutil.move(tmp_path / "run", tmp_path / "moved")
+    cfg.run_dir, cfg.methods = str(tmp_path / "moved"), ["popularity"]
+    assert run(cfg) == first
+    with run_lock(tmp_path / "moved"), pytest.raises(SprecError, match="in use by another `sprec run`"):
+        run(cfg)
+    (tmp_path / "file").write_text("")
+    cfg.run_dir = str(tmp_path / "file" / "run")
+    with pytest.raises(SprecError, match="cannot create the run folder"):
         run(cfg)
 
 

@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
 from sprec.errors import SprecError
+
+
+def _with(settings, section: str, overrides: dict):
+    """`settings` with the command-line values that were given, validated as the config's own values are."""
+    from sprec.errors import ConfigError
+
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return dataclasses.replace(settings, **given)
+    except ConfigError as e:
+        raise ConfigError(f"command line ({section} {', '.join(f'{k}={v}' for k, v in given.items())}): {e}") from None
+
+
+def _new_file(path: str | None, flag: str) -> None:
+    """An output file path must not name an existing folder."""
+    if path and Path(path).is_dir():
+        raise SprecError(f"{flag} {path} is a folder; give a file path")
+
+
+def _new_folder(path: str, flag: str) -> None:
+    """An output folder path must not name an existing file."""
+    if Path(path).is_file():
+        raise SprecError(f"{flag} {path} is a file; give a folder path")
 
 
 def _add_ks(p: argparse.ArgumentParser) -> None:
@@ -24,12 +48,13 @@ def cmd_prepare(a: argparse.Namespace) -> None:
         paths = {k: v for k in ("train", "valid", "test", "catalog", "items", "genres") if (v := getattr(a, k))}
         cfg = from_dict(DataConfig, {"name": a.name or Path(a.out).name, "source": a.source, "path": a.path,
                                      "paths": paths}, "arguments")  # fmt: skip
-    for field, value in (("seed", a.seed), ("test_size", a.test_size), ("train_size", a.train_size)):
-        if value is not None:
-            setattr(cfg.prepare, field, value)
+    overrides = {"seed": a.seed, "test_size": a.test_size, "train_size": a.train_size}
+    cfg.prepare = _with(cfg.prepare, "prepare", overrides)
+    _new_folder(a.out, "--out")
     ds = prepare_dataset(cfg, a.out)
     print(f"prepared {ds.name} -> {a.out}")
     print(json.dumps(ds.meta["stats"], indent=2))
+    print(f"MGU/DGU genre groups: {ds.catalog.genre_groups}")
 
 
 def cmd_baseline(a: argparse.Namespace) -> None:
@@ -37,7 +62,12 @@ def cmd_baseline(a: argparse.Namespace) -> None:
     from sprec.data.dataset import Dataset
     from sprec.evaluate import save_predictions
 
+    if a.k < 1:
+        raise SprecError(f"-k {a.k}: the list length must be a positive number of items")
+    _new_file(a.out, "--out")
     ds = Dataset.load(a.data)
+    if a.k > len(ds.catalog):
+        raise SprecError(f"-k {a.k} is larger than the catalog ({len(ds.catalog)} items)")
     rows = ds.splits[a.split]
     if a.baseline == "popularity":
         from sprec.baselines.popularity import recommend_popular
@@ -63,6 +93,7 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
     from sprec.evaluate import evaluate_predictions, evaluate_sprec_files, format_table, load_predictions, save_results
 
     ks = a.ks or [1, 5, 10]
+    _new_file(a.output, "--output")
     if a.test or a.catalog:
         if not (a.test and a.catalog):
             raise SprecError("SPRec-format evaluation needs both --test TEST.json and --catalog DIR")
@@ -89,10 +120,9 @@ def cmd_train_sft(a: argparse.Namespace) -> None:
     if a.config:
         run_cfg = load_run_config(a.config)
         model, sft = run_cfg.model, run_cfg.sft
-    for field, value in (("examples", a.examples), ("epochs", a.epochs), ("learning_rate", a.learning_rate),
-                         ("batch_size", a.batch_size), ("seed", a.seed)):  # fmt: skip
-        if value is not None:
-            setattr(sft, field, value)
+    sft = _with(sft, "sft", {"examples": a.examples, "epochs": a.epochs, "learning_rate": a.learning_rate,
+                             "batch_size": a.batch_size, "seed": a.seed})  # fmt: skip
+    _new_folder(a.out, "--out")
     if a.model:
         model.name = a.model
     train_sft(Dataset.load(a.data), model, sft, a.out)
@@ -108,6 +138,7 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     from sprec.recommend import recommend, titles_to_history
     from sprec.train.sft import trained_model_info
 
+    _new_file(a.out, "--out")
     model_cfg, adapter, data_dir = trained_model_info(a.model)
     ds = Dataset.load(a.data or data_dir)
     history = titles_to_history(a.history, ds.catalog) if a.history else None  # before the slow model load

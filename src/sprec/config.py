@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import yaml
 
 from sprec.data.prepare import PrepareSettings
 from sprec.errors import ConfigError
+from sprec.io import read_text
 
 SOURCES = ("movielens", "recbole", "sprec-json", "d3-csv")
 
@@ -39,6 +41,11 @@ class DataConfig:
         missing = [k for k in needed.get(self.source, ()) if k not in self.paths]
         if missing:
             raise ConfigError(f"data.paths: the {self.source} source needs {missing}")
+
+
+def positive(*values: float) -> bool:
+    """Every value is a finite number above zero (NaN fails every comparison, so `x <= 0` lets it through)."""
+    return all(isinstance(v, int | float) and math.isfinite(v) and v > 0 for v in values)
 
 
 def _convert(value: Any, hint: Any, where: str) -> Any:
@@ -87,12 +94,26 @@ def from_dict(cls, values: dict, where: str = "config"):
         raise ConfigError(f"{where}: {e}") from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (YAML would silently keep the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice",
+                                                        key_node.start_mark)  # fmt: skip
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
 def load_yaml(path: str | Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(read_text(path), Loader=_UniqueKeyLoader) or {}
     except yaml.YAMLError as e:
         raise ConfigError(f"{path}: malformed YAML: {e}") from None
     if not isinstance(data, dict):
@@ -185,8 +206,9 @@ class SFTSettings:
             raise ConfigError(f"sft.engine: choose fast or trl, got {self.engine!r}")
         if self.examples is not None and self.examples < 1:
             raise ConfigError("sft.examples must be positive or null")
-        if self.batch_size < 1 or self.grad_accum < 1 or self.epochs <= 0 or self.learning_rate <= 0:
-            raise ConfigError("sft: batch_size, grad_accum, epochs and learning_rate must be positive")
+        if self.batch_size < 1 or self.grad_accum < 1 or not positive(self.epochs, self.learning_rate):
+            raise ConfigError(f"sft: batch_size, grad_accum, epochs and learning_rate must be positive (epochs "
+                              f"{self.epochs}, learning_rate {self.learning_rate})")  # fmt: skip
 
 
 @dataclass
@@ -209,8 +231,9 @@ class DPOSettings:
             raise ConfigError(f"dpo.engine: choose fast or trl, got {self.engine!r}")
         if self.engine == "trl" and self.negatives != 1:
             raise ConfigError("dpo.engine trl supports one negative; S-DPO (negatives > 1) needs engine fast")
-        if self.beta <= 0 or self.negatives < 1 or self.batch_size < 1 or self.grad_accum < 1:
-            raise ConfigError("dpo: beta, negatives, batch_size and grad_accum must be positive")
+        if self.negatives < 1 or self.batch_size < 1 or self.grad_accum < 1 or not positive(
+                self.beta, self.learning_rate, self.epochs):  # fmt: skip
+            raise ConfigError("dpo: beta, learning_rate, epochs, negatives, batch_size and grad_accum must be positive")
 
 
 @dataclass

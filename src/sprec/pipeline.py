@@ -19,7 +19,7 @@ from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.data.readers import prepare_dataset
 from sprec.distributed import is_main_process, main_process_first, wait_for_everyone
-from sprec.errors import ConfigError
+from sprec.errors import ConfigError, SprecError
 from sprec.evaluate import (
     HISTORY_MODES,
     evaluate_predictions,
@@ -45,22 +45,66 @@ def versions() -> dict[str, str]:
     return out
 
 
-def _recorded_settings_hold(recorded, current) -> bool:
-    """Every setting the earlier run recorded is unchanged (settings added by a newer sprec do not count)."""
+def _changed_settings(recorded, current, where: str = "") -> list[str]:
+    """Dotted names of the settings the earlier run recorded that differ now (settings added by a newer sprec
+    do not count)."""
     if isinstance(recorded, dict) and isinstance(current, dict):
-        return all(k in current and _recorded_settings_hold(v, current[k]) for k, v in recorded.items())
-    return recorded == current
+        return [name for k, v in recorded.items()
+                for name in (_changed_settings(v, current[k], f"{where}{k}.") if k in current else [f"{where}{k}"])]
+    return [] if recorded == current else [where.rstrip(".")]
+
+
+def _recorded_settings_hold(recorded, current) -> bool:
+    return not _changed_settings(recorded, current)
 
 
 def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
-    """A run folder takes only its own config again, or the same config with more methods (rows are added)."""
+    """A run folder takes only its own config again, or the same config with more methods (rows are added). The
+    folder's own path is not compared: a moved or copied run folder resumes."""
     info = run_dir / "run.json"
     if not info.exists():
         return
     recorded = dict(read_json(info).get("config") or {})
     methods = recorded.pop("methods", [])
-    if not (_recorded_settings_hold(recorded, cfg_dict) and set(methods) <= set(cfg_dict["methods"])):
-        raise ConfigError(f"{run_dir} holds a run with another config; choose a new run_dir or delete it")
+    recorded.pop("run_dir", None)
+    changed = _changed_settings(recorded, cfg_dict)
+    dropped = [m for m in methods if m not in cfg_dict["methods"]]
+    if changed or dropped:
+        what = [f"{name}: {_lookup(recorded, name)!r} -> {_lookup(cfg_dict, name)!r}" for name in changed]
+        what += [f"methods: {dropped} no longer listed"] if dropped else []
+        raise ConfigError(f"{run_dir} holds a run with another config ({'; '.join(what)}); choose a new run_dir, "
+                          "delete it, or restore those settings")  # fmt: skip
+
+
+def _lookup(d, dotted: str):
+    for key in dotted.split("."):
+        if not isinstance(d, dict) or key not in d:
+            return None
+        d = d[key]
+    return d
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path):
+    """Hold run_dir/.lock for the whole run: a second `sprec run` on the same folder is refused at once."""
+    import fcntl
+
+    try:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        handle = (run_dir / ".lock").open("a")
+    except OSError as e:
+        raise SprecError(f"cannot create the run folder {run_dir}: {e.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise SprecError(f"{run_dir} is in use by another `sprec run` (its .lock is held); wait for it to finish"
+                         ) from None  # fmt: skip
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
 
 
 def stage_prepare(cfg: RunConfig, run_dir: Path) -> Dataset:
@@ -147,6 +191,11 @@ def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, exclude_history
 
 def run(cfg: RunConfig) -> dict[str, dict]:
     """Runs (or resumes) the experiment; returns {history mode label: {row name: {K: metrics}}}."""
+    with run_lock(Path(cfg.run_dir)) if is_main_process() else contextlib.nullcontext():
+        return _run(cfg)
+
+
+def _run(cfg: RunConfig) -> dict[str, dict]:
     run_dir = Path(cfg.run_dir)
     cfg_dict = json.loads(json.dumps(dataclasses.asdict(cfg)))
     timings: dict[str, float] = {}

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sprec.data.dataset import Catalog, Example, Item
 from sprec.data.movielens import number
-from sprec.data.sources import SplitData
+from sprec.data.sources import SplitData, check_genre_table, derive_genre_groups
 from sprec.errors import DataError
 from sprec.io import read_json, read_text
 
@@ -24,7 +24,7 @@ COLUMNS = ["user_id", "history_item_id", "item_id", "history_item_title", "item_
 
 
 def read_d3_catalog(info: Path, name2genre: Path | None, genre_groups: list[str] | None) -> tuple[Catalog, Counter]:
-    genres = read_json(name2genre) if name2genre else {}
+    genres = check_genre_table(read_json(name2genre), name2genre) if name2genre else {}
     rows: list[tuple[int, str]] = []
     for n, line in enumerate(read_text(info).splitlines(), 1):
         if not line.strip():
@@ -43,7 +43,10 @@ def read_d3_catalog(info: Path, name2genre: Path | None, genre_groups: list[str]
             continue
         first_id[title] = len(items)
         items.append(Item(len(items), title, tuple(genres.get(title, ())), source_id=str(sid)))
-    groups = genre_groups or sorted({g for it in items for g in it.genres})
+    if genre_groups:
+        return Catalog(items, genre_groups, info), drops
+    groups, common = derive_genre_groups(it.genres for it in items)
+    drops.update({f"genre_label_on_most_items_not_a_group:{label}": 1 for label in common})
     return Catalog(items, groups, info), drops
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 from sprec.data.sources import MOVIELENS_GENRE_GROUPS, RawItem, RawLog
@@ -29,10 +30,14 @@ def read_movielens(path: str | Path) -> RawLog:
 
 
 def number(value: str, path: Path, row: int, what: str) -> float:
+    """A finite number from a text field; anything else (including nan and inf) names the file and row."""
     try:
-        return float(value)
+        x = float(value)
     except ValueError:
         raise DataError(f"{what} {value!r} is not a number", path, row) from None
+    if not math.isfinite(x):
+        raise DataError(f"{what} {value!r} is not a finite number", path, row)
+    return x
 
 
 def fields(line: str, sep: str, n: int, path: Path, row: int) -> list[str]:

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sprec.data.dataset import Catalog, Example
+from sprec.errors import DataError
 
 # SPRec's MovieLens genre groups (shared/data/movielens/raw/sprec_ml10m_eval/genre_dict.json).
 MOVIELENS_GENRE_GROUPS = ["Action", "Adventure", "Sci-Fi", "Thriller", "Drama", "Comedy", "Fantasy", "Crime", "Romance"]
@@ -50,3 +51,27 @@ class SplitData:
     item_noun: str = "item"
     drops: Counter = field(default_factory=Counter)
     notes: dict = field(default_factory=dict)
+
+
+def check_genre_table(obj, path) -> dict[str, list[str]]:
+    """A name2genre.json table: a JSON object mapping each title to a list of genre strings (a string value
+    would otherwise be read letter by letter as genres)."""
+    if not isinstance(obj, dict):
+        raise DataError(f"expected a JSON object {{title: [genre, ...]}}, got a JSON {type(obj).__name__}", path)
+    for title, genres in obj.items():
+        if not isinstance(genres, list) or not all(isinstance(g, str) for g in genres):
+            raise DataError(f"genres of {title!r} must be a list of strings, got {genres!r}", path)
+    return obj
+
+
+COMMON_LABEL_SHARE = 0.9  # a genre label on this share of the items (or more) says nothing about a list
+
+
+def derive_genre_groups(genre_lists) -> tuple[list[str], list[str]]:
+    """(groups for MGU/DGU, labels left out) when a source names no groups: every genre label except those
+    carried by 90% or more of the items that have a genre (a label every item has, such as the store's
+    category, would dominate both distributions)."""
+    tagged = [set(g) for g in genre_lists if g]
+    counts = Counter(label for labels in tagged for label in labels)
+    common = sorted(label for label, n in counts.items() if n >= COMMON_LABEL_SHARE * len(tagged))
+    return sorted(set(counts) - set(common)), common

@@ -12,6 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from sprec.data.dataset import Catalog, Example, Item
+from sprec.data.sources import check_genre_table
 from sprec.errors import DataError
 from sprec.io import read_json
 
@@ -23,7 +24,7 @@ def read_sprec_catalog(folder: str | Path) -> tuple[Catalog, Counter]:
     gives it (else the smallest), the others kept as aliases and counted."""
     folder = Path(folder)
     id2name = read_json(folder / "id2name.json")
-    name2genre = read_json(folder / "name2genre.json")
+    name2genre = check_genre_table(read_json(folder / "name2genre.json"), folder / "name2genre.json")
     groups = read_json(folder / "genre_dict.json")
     name2id = read_json(folder / "name2id.json") if (folder / "name2id.json").exists() else {}
     for path, obj in ((folder / "id2name.json", id2name), (folder / "name2genre.json", name2genre),
@@ -49,8 +50,6 @@ def read_sprec_catalog(folder: str | Path) -> tuple[Catalog, Counter]:
             drops["duplicate_title_merged"] += 1
             continue
         genres = name2genre.get(title, [])
-        if not isinstance(genres, list) or not all(isinstance(g, str) for g in genres):
-            raise DataError(f"genres of {title!r} must be a list of strings", folder / "name2genre.json")
         if title not in name2genre:
             drops["item_without_genre_entry"] += 1
         aliases = tuple(i for i in ids if i != canonical)

@@ -16,7 +16,7 @@ from sprec.config import ModelConfig, SFTSettings
 from sprec.data.dataset import Dataset, Example
 from sprec.distributed import is_main_process, on_cpu, wait_for_everyone
 from sprec.errors import ConfigError, DataError
-from sprec.io import write_json
+from sprec.io import read_json, write_json
 from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
 from sprec.train.fast import warmup_steps
@@ -167,7 +167,9 @@ def trained_model_info(out_dir: str | Path) -> tuple[ModelConfig, Path, Path]:
 
     out = Path(out_dir)
     if (out / MODEL_INFO).exists() and (out / "adapter").exists():
-        info = json.loads((out / MODEL_INFO).read_text())
+        info = read_json(out / MODEL_INFO)
+        if not isinstance(info, dict) or not isinstance(info.get("model"), dict) or "data" not in info:
+            raise DataError('expected {"model": {...}, "data": FOLDER}, as `sprec train sft` writes', out / MODEL_INFO)
         return from_dict(ModelConfig, info["model"], str(out / MODEL_INFO)), out / "adapter", Path(info["data"])
     # a self-play iteration's model is the adapter of its DPO step
     found = [a for a in (out / "adapter", out / "dpo" / "adapter") if (a / "adapter_config.json").exists()]
@@ -176,5 +178,5 @@ def trained_model_info(out_dir: str | Path) -> tuple[ModelConfig, Path, Path]:
     if adapter is None or run is None:
         raise DataError("not a trained model: give a `sprec train sft --out` folder or a model folder of a `sprec "
                         "run` (RUN/models/sft, RUN/models/dpo, RUN/models/sprec/iteration-2, ...)", out)  # fmt: skip
-    model = json.loads((run / "run.json").read_text())["config"]["model"]
+    model = (read_json(run / "run.json").get("config") or {}).get("model") or {}
     return from_dict(ModelConfig, model, str(run / "run.json")), adapter, run / "data"
