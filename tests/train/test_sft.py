@@ -1,7 +1,10 @@
 """SFT on the tiny model: loss only on answer tokens, the adapter moves, a resumed run matches."""
 
 import shutil
+import subprocess
+import sys
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -49,16 +52,31 @@ def test_training_moves_the_adapter_and_resume_matches(tiny_cfg, goodreads_datas
     summary = sft_summary(full)
     assert summary["examples"] == 8 and len(summary["eval_loss"]) == 2
 
-    # the same run killed after step 2: only checkpoint-2 survives; rerunning resumes from it
+    # the same run killed while checkpoint-4 was being saved: it is empty; rerunning resumes from checkpoint-2
     part = tmp_path / "part"
     shutil.copytree(full, part)
     shutil.rmtree(part / "adapter")
     shutil.rmtree(part / "checkpoints/checkpoint-4")
+    (part / "checkpoints/checkpoint-4").mkdir()
     (part / "sft_done.json").unlink()
     train_sft(goodreads_dataset, tiny_cfg, s, part)
     assert sft_summary(part)["resumed_from"].endswith("checkpoint-2")
     resumed = _adapter(part)
     assert all(torch.allclose(resumed[k], weights[k], atol=1e-6) for k in weights)
+    # the recorded loss is the whole stage's, not only the resumed steps'
+    assert sft_summary(part)["train_loss"] == pytest.approx(summary["train_loss"], rel=1e-4)
+
+
+def test_two_processes_train_the_same_adapter_bit_for_bit(tiny_model_dir, goodreads_dataset, tmp_path):
+    outs = [tmp_path / "a", tmp_path / "b"]
+    for out in outs:
+        r = subprocess.run([sys.executable, "-m", "sprec.cli", "train", "sft", "--data", str(goodreads_dataset.path),
+                            "--model", str(tiny_model_dir), "--examples", "2", "--batch-size", "2", "--out", str(out)],
+                           capture_output=True, text=True, timeout=600)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+    a, b = (_adapter(out) for out in outs)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+    assert any(not torch.equal(a[k], torch.zeros_like(a[k])) for k in a if "lora_A" in k)
 
 
 def test_training_subset_is_seeded(goodreads_dataset):

@@ -20,6 +20,7 @@ from sprec.io import read_json, write_json
 from sprec.llm.logprobs import shared_prompt_logps
 from sprec.llm.model import load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
+from sprec.train.checkpoints import resume_point, stage_loss
 from sprec.train.fast import warmup_steps
 from sprec.train.losses import sdpo_loss
 
@@ -168,8 +169,8 @@ def train_dpo(dataset: Dataset, model_cfg: ModelConfig, s: DPOSettings, pairs: l
         trainer = _fast_trainer(model, tok, training_args(s, out, len(records)), records, s.beta)
     else:
         trainer = _trl_trainer(model, tok, training_args(s, out, len(records)), records)
-    checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
-    result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
+    resumed = resume_point(out / "checkpoints")
+    result = trainer.train(resume_from_checkpoint=str(resumed) if resumed else None)
     seconds = time.time() - start
     if "ref" in getattr(trainer.model, "peft_config", {}):
         trainer.model.delete_adapter("ref")
@@ -180,9 +181,10 @@ def train_dpo(dataset: Dataset, model_cfg: ModelConfig, s: DPOSettings, pairs: l
     save_adapter(trainer.model, out / "adapter", model_cfg)
     write_json(out / "log_history.json", trainer.state.log_history)
     write_json(out / DONE, {"pairs": len(pairs), "negatives": s.negatives, "engine": s.engine,
-                            "train_loss": result.training_loss, "seconds": round(seconds, 1),
+                            "train_loss": stage_loss(trainer.state.log_history, result.training_loss),
+                            "seconds": round(seconds, 1),
                             "seconds_per_pair": round(seconds / (len(pairs) * s.epochs), 3),
-                            "resumed_from": str(checkpoints[-1]) if checkpoints else None,
+                            "resumed_from": str(resumed) if resumed else None,
                             "processes": trainer.args.world_size})  # fmt: skip
     wait_for_everyone()
     return out / "adapter"

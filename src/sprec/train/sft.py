@@ -19,6 +19,7 @@ from sprec.errors import ConfigError, DataError
 from sprec.io import read_json, write_json
 from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
+from sprec.train.checkpoints import resume_point, stage_loss
 from sprec.train.fast import warmup_steps
 
 DONE = "sft_done.json"
@@ -106,12 +107,14 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
               init_adapter: str | Path | None = None, rows: list[Example] | None = None) -> Path:  # fmt: skip
     """Train (or resume) an SFT adapter in `out_dir`; returns the adapter folder `out_dir/adapter`.
     rows: the training examples (default: a seeded subset of `s.examples` training rows)."""
+    from transformers import set_seed
     from trl import SFTTrainer
 
     trainer_class = _fast_sft_trainer_class() if s.engine == "fast" else SFTTrainer
     out = Path(out_dir)
     if (out / DONE).exists():
         return out / "adapter"
+    set_seed(s.seed)  # the LoRA starting weights too: two runs of one config give the same adapter
     model, tok = load_model(model_cfg)
     model = (
         load_adapter(model, init_adapter, model_cfg, trainable=True)
@@ -127,9 +130,9 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
     eval_data = tokenized(prompter, valid) if valid else None
     trainer = trainer_class(model=model, args=args, train_dataset=tokenized(prompter, rows), eval_dataset=eval_data,
                             processing_class=tok)  # fmt: skip
-    checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    resumed = resume_point(out / "checkpoints")
     start = time.time()
-    result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
+    result = trainer.train(resume_from_checkpoint=str(resumed) if resumed else None)
     seconds = time.time() - start
     wait_for_everyone()
     if not is_main_process():  # the main process writes the adapter and the summary
@@ -141,11 +144,11 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
     summary = {
         "examples": len(rows),
         "epochs": s.epochs,
-        "train_loss": result.training_loss,
+        "train_loss": stage_loss(trainer.state.log_history, result.training_loss),
         "eval_loss": [h["eval_loss"] for h in history if "eval_loss" in h],
         "seconds": round(seconds, 1),
         "seconds_per_example": round(seconds / (len(rows) * s.epochs), 3),
-        "resumed_from": str(checkpoints[-1]) if checkpoints else None,
+        "resumed_from": str(resumed) if resumed else None,
         "processes": trainer.args.world_size,
         "prompt_stats": dict(prompter.stats),
     }
