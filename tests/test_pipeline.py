@@ -30,6 +30,8 @@ def test_quickstart_runs_and_resumes(tmp_path):
 def test_other_config_in_same_run_dir_is_refused_naming_the_change_and_a_moved_run_resumes(tmp_path):
     import shutil
 
+    import torch
+
     from sprec.errors import SprecError
     from sprec.pipeline import run_lock
 
@@ -43,8 +45,13 @@ def test_other_config_in_same_run_dir_is_refused_naming_the_change_and_a_moved_r
     with pytest.raises(ConfigError, match=r"methods: \['popularity'\] no longer listed"):
         run(cfg)
     shutil.move(tmp_path / "run", tmp_path / "moved")
-    cfg.run_dir, cfg.methods = str(tmp_path / "moved"), ["popularity"]
-    assert run(cfg) == first
+    cfg.run_dir, cfg.methods, cfg.threads = str(tmp_path / "moved"), ["popularity"], 1  # threads: not compared
+    before = torch.get_num_threads()
+    try:
+        assert run(cfg) == first and torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    cfg.threads = None
     with run_lock(tmp_path / "moved"), pytest.raises(SprecError, match="in use by another `sprec run`"):
         run(cfg)
     (tmp_path / "file").write_text("")

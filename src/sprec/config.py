@@ -398,8 +398,13 @@ class RunConfig:
     hybrid: HybridSettings = field(default_factory=HybridSettings)
     groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
     seed: int = 0
+    # torch threads per process; null: the cores this process may use (CPU affinity) / processes. On a shared
+    # machine, jobs with torch's default threads each run several times slower: give each its share.
+    threads: int | None = None
 
     def __post_init__(self):
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"threads must be a positive number or null, got {self.threads}")
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
             raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")

@@ -44,3 +44,14 @@ def is_main_process() -> bool:
 def wait_for_everyone() -> None:
     if is_distributed():
         _state().wait_for_everyone()
+
+
+def use_threads(requested: int | None) -> tuple[int, int]:
+    """Set torch's threads for this process: `requested`, or the cores this process may use (its CPU affinity)
+    shared among the processes of the run. Returns (threads, cores available)."""
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    threads = requested or max(1, cores // int(os.environ.get("WORLD_SIZE", "1")))
+    torch.set_num_threads(threads)
+    return threads, cores

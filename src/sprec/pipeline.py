@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import json
 import platform
+import sys
 import time
 from importlib import metadata
 from pathlib import Path
@@ -18,7 +19,7 @@ from sprec.baselines.scorers import classical_scorer
 from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.data.readers import prepare_dataset
-from sprec.distributed import is_main_process, main_process_first, wait_for_everyone
+from sprec.distributed import is_main_process, main_process_first, use_threads, wait_for_everyone
 from sprec.errors import ConfigError, SprecError
 from sprec.evaluate import (
     HISTORY_MODES,
@@ -66,7 +67,8 @@ def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
         return
     recorded = dict(read_json(info).get("config") or {})
     methods = recorded.pop("methods", [])
-    recorded.pop("run_dir", None)
+    for machine_setting in ("run_dir", "threads"):  # where and how fast, not what is computed
+        recorded.pop(machine_setting, None)
     changed = _changed_settings(recorded, cfg_dict)
     dropped = [m for m in methods if m not in cfg_dict["methods"]]
     if changed or dropped:
@@ -197,6 +199,10 @@ def run(cfg: RunConfig) -> dict[str, dict]:
 
 def _run(cfg: RunConfig) -> dict[str, dict]:
     run_dir = Path(cfg.run_dir)
+    threads, cores = use_threads(cfg.threads)
+    if is_main_process():
+        print(f"[sprec run] {threads} torch threads per process ({cores} cores available to this process; the "
+              "config's `threads` sets it)", file=sys.stderr, flush=True)  # fmt: skip
     cfg_dict = json.loads(json.dumps(dataclasses.asdict(cfg)))
     timings: dict[str, float] = {}
     info = {"config": cfg_dict, "versions": versions(), "seed": cfg.seed, "wall_seconds": timings}
