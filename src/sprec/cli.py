@@ -55,6 +55,8 @@ def cmd_prepare(a: argparse.Namespace) -> None:
     print(f"prepared {ds.name} -> {a.out}")
     print(json.dumps(ds.meta["stats"], indent=2))
     print(f"MGU/DGU genre groups: {ds.catalog.genre_groups}")
+    for warning in ds.meta.get("warnings", []):
+        print(warning, file=sys.stderr)
 
 
 def cmd_baseline(a: argparse.Namespace) -> None:

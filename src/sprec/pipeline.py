@@ -236,6 +236,7 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
             write_json(run_dir / "run.json", info)
     modes = " and ".join(results)
     preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {modes}\n\n"
+    preamble += "".join(f"{w}\n\n" for w in ds.meta.get("warnings", []))  # data quirks (prepare)
     if len(results) > 1 and "trie" in cfg.groundings and set(cfg.methods) - set(CLASSICAL):
         preamble += "Trie-decoded rows are generated with history items allowed and are in that table only.\n\n"
     if is_main_process():

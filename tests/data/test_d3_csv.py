@@ -47,3 +47,37 @@ def test_unknown_item_and_bad_list(tmp_path):
     (tmp_path / "train.csv").write_text("user_id,item_id\nu1,3\n")
     with pytest.raises(DataError, match=r"missing column\(s\) \['history_item_id'\]"):
         read_d3(paths)
+
+
+def test_markup_titles_are_left_out_and_title_merges_are_reported(tmp_path):
+    # item 1's title is a scraped HTML fragment: rows with it as target are dropped, it leaves the histories
+    for name in ("train.csv", "valid.csv", "test.csv", "name2genre.json"):
+        shutil.copy(D3 / name, tmp_path / name)
+    items = (D3 / "items.txt").read_text().replace("The Wrath and the Dawn (The Wrath and the Dawn, #1)\t1",
+                                                   '<span class="a-size">\t1')  # fmt: skip
+    (tmp_path / "items.txt").write_text(items)
+    paths = {**PATHS, **{k: str(tmp_path / v) for k, v in (("train", "train.csv"), ("valid", "valid.csv"),
+             ("test", "test.csv"), ("items", "items.txt"), ("genres", "name2genre.json"))}}  # fmt: skip
+    cfg = from_dict(DataConfig, {"name": "d3", "source": "d3-csv", "paths": paths, "genre_groups": ["fiction"]})
+    ds = prepare_dataset(cfg)
+    dropped = ds.meta["stats"]["dropped"]
+    assert dropped["item_title_looks_like_markup"] == 1 and dropped["history_items_left_out_by_their_title"] >= 1
+    assert all("<span" not in it.title for it in ds.catalog.items) and len(ds.catalog) == 5
+    # "Station Eleven" holds ids 4 and 6 and is 1 of the 2 test targets: merged items hold 50% of them
+    merges = ds.meta["stats"]["title_merges"]
+    assert merges["items_merged"] == 1 and merges["test_target_share"] == 0.5
+    assert merges["largest"] == [{"title": "Station Eleven", "ids": 2, "test_target_share": 0.5}]
+    assert ds.meta["warnings"][0].startswith("WARNING: 1 items merge 2 ids of the same title and are 50.0% of")
+    # kept apart when asked: id 6 becomes its own item
+    cfg.prepare.merge_titles = False
+    apart = prepare_dataset(cfg)
+    assert "Station Eleven [6]" in [it.title for it in apart.catalog.items] and not apart.meta["warnings"]
+
+
+def test_genre_groups_without_a_config_leave_out_a_label_every_item_has(tmp_path):
+    table = {it: ["Books", g] for it, g in (('A Child Called "It" (Dave Pelzer #1)', "history"),
+             ("Station Eleven", "fiction"), ("The Nightingale", "fiction"), ("Practice Makes Perfect", "romance"))}
+    (tmp_path / "g.json").write_text(__import__("json").dumps(table))
+    data = read_d3({**PATHS, "genres": str(tmp_path / "g.json")})
+    assert data.catalog.genre_groups == ["fiction", "history", "romance"]
+    assert data.drops["genre_label_on_most_items_not_a_group:Books"] == 1

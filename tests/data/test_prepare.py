@@ -72,3 +72,28 @@ def test_bad_settings_are_rejected():
         PrepareSettings(split=(0.5, 0.5, 0.5))
     with pytest.raises(ConfigError, match="min_history"):
         PrepareSettings(history_len=5, min_history=6)
+
+
+def test_empty_and_filtered_away_data_say_what_happened():
+    from sprec.errors import DataError
+
+    with pytest.raises(DataError, match="toy: the ratings file holds no interaction"):
+        prepare_log("toy", RawLog("toy", [RawItem("0", "Item 0")]), PrepareSettings())
+    with pytest.raises(DataError, match=r"the 7-core filter removed everything \(18 interactions, 3 users, 6 items"):
+        prepare_log("toy", _log(), PrepareSettings(k_core=7, min_history=3, history_len=3))
+    with pytest.raises(DataError, match="no train and no test example left .* a history of 10 items or more"):
+        prepare_log("toy", _log(), PrepareSettings(k_core=1))  # 6 interactions per user: no 10-item history
+
+
+def test_markup_and_empty_titles_leave_the_catalog_and_ids_can_stay_apart():
+    log = _log(n_users=10, n_items=6, per_user=6)
+    log.items[1] = RawItem("1", "<div class='x'>")
+    log.items[2] = RawItem("2", " ")
+    log.items[3] = RawItem("3", "Item 0")  # the title of item 0: merged, unless asked not to
+    ds = prepare_log("toy", log, PrepareSettings(k_core=1, min_history=1, history_len=2, split=(0.5, 0.2, 0.3)))
+    dropped = ds.meta["stats"]["dropped"]
+    assert dropped["item_title_looks_like_markup"] == 1 and dropped["item_empty_title"] == 1
+    assert [it.title for it in ds.catalog.items] == ["Item 0", "Item 4", "Item 5"]
+    apart = prepare_log("toy", log, PrepareSettings(k_core=1, min_history=1, history_len=2, split=(0.5, 0.2, 0.3),
+                                                   merge_titles=False))  # fmt: skip
+    assert [it.title for it in apart.catalog.items] == ["Item 0", "Item 0 [3]", "Item 4", "Item 5"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sprec.data.dataset import Catalog, Example, Item
 from sprec.data.movielens import number
-from sprec.data.sources import SplitData, check_genre_table, derive_genre_groups
+from sprec.data.sources import SplitData, check_genre_table, derive_genre_groups, disambiguated, title_problem
 from sprec.errors import DataError
 from sprec.io import read_json, read_text
 
@@ -23,18 +23,28 @@ COLUMNS = ["user_id", "history_item_id", "item_id", "history_item_title", "item_
            "history_timestamp", "timestamp"]  # fmt: skip
 
 
-def read_d3_catalog(info: Path, name2genre: Path | None, genre_groups: list[str] | None) -> tuple[Catalog, Counter]:
+def read_d3_catalog(info: Path, name2genre: Path | None, genre_groups: list[str] | None,
+                    merge_titles: bool = True) -> tuple[Catalog, Counter, set[str]]:  # fmt: skip
+    """(catalog, drops, source ids left out because their title is empty or web markup)."""
     genres = check_genre_table(read_json(name2genre), name2genre) if name2genre else {}
     rows: list[tuple[int, str]] = []
+    left_out: set[str] = set()
+    drops, items, first_id = Counter(), [], {}
     for n, line in enumerate(read_text(info).splitlines(), 1):
         if not line.strip():
             continue
         title, sep, sid = line.rpartition("\t")
-        if not sep or not sid.strip().isdigit() or not title.strip():
+        if not sep or not sid.strip().isdigit():
             raise DataError("expected 'title<TAB>item_id' with an integer id", info, n)
+        if problem := title_problem(title):
+            drops[f"item_{problem}"] += 1
+            left_out.add(str(int(sid)))
+            continue
         rows.append((int(sid), title.strip()))
-    drops, items, first_id = Counter(), [], {}
     for sid, title in sorted(rows):
+        genre_key = title
+        if title in first_id and not merge_titles:
+            title = disambiguated(title, str(sid))
         if title in first_id:  # same title under two ids: one item, the other id an alias
             drops["duplicate_title_merged"] += 1
             canonical = items[first_id[title]]
@@ -42,12 +52,12 @@ def read_d3_catalog(info: Path, name2genre: Path | None, genre_groups: list[str]
                                           aliases=(*canonical.aliases, str(sid)))  # fmt: skip
             continue
         first_id[title] = len(items)
-        items.append(Item(len(items), title, tuple(genres.get(title, ())), source_id=str(sid)))
+        items.append(Item(len(items), title, tuple(genres.get(genre_key, ())), source_id=str(sid)))
     if genre_groups:
-        return Catalog(items, genre_groups, info), drops
+        return Catalog(items, genre_groups, info), drops, left_out
     groups, common = derive_genre_groups(it.genres for it in items)
     drops.update({f"genre_label_on_most_items_not_a_group:{label}": 1 for label in common})
-    return Catalog(items, groups, info), drops
+    return Catalog(items, groups, info), drops, left_out
 
 
 def _literal_list(value: str, path: Path, row: int, column: str) -> list:
@@ -60,7 +70,8 @@ def _literal_list(value: str, path: Path, row: int, column: str) -> list:
     return out
 
 
-def read_d3_split(path: Path, catalog: Catalog, drops: Counter) -> list[Example]:
+def read_d3_split(path: Path, catalog: Catalog, drops: Counter, left_out: set[str] | None = None) -> list[Example]:
+    left_out = left_out or set()
     reader = csv.DictReader(io.StringIO(read_text(path)))
     missing = [c for c in ("user_id", "history_item_id", "item_id") if c not in (reader.fieldnames or [])]
     if missing:
@@ -68,6 +79,12 @@ def read_d3_split(path: Path, catalog: Catalog, drops: Counter) -> list[Example]
     examples = []
     for row, rec in enumerate(reader, 2):
         history_ids = _literal_list(rec["history_item_id"] or "", path, row, "history_item_id")
+        if str(rec["item_id"]).strip() in left_out:
+            drops["target_left_out_by_its_title"] += 1
+            continue
+        kept = [i for i in history_ids if str(i) not in left_out]
+        drops["history_items_left_out_by_their_title"] += len(history_ids) - len(kept)
+        history_ids = kept
         history = [catalog.id_of_source(str(i)) for i in history_ids]
         target = catalog.id_of_source(str(rec["item_id"]).strip())
         if not history:
@@ -81,12 +98,13 @@ def read_d3_split(path: Path, catalog: Catalog, drops: Counter) -> list[Example]
     return examples
 
 
-def read_d3(paths: dict[str, str | Path], genre_groups: list[str] | None = None) -> SplitData:
+def read_d3(paths: dict[str, str | Path], genre_groups: list[str] | None = None,
+            merge_titles: bool = True) -> SplitData:  # fmt: skip
     """paths: train, valid, test (CSV), items (info file), optional genres (name2genre.json)."""
     for key in ("train", "valid", "test", "items"):
         if key not in paths:
             raise DataError(f"the D3 CSV source needs a path for {key!r}")
     genres = Path(paths["genres"]) if paths.get("genres") else None
-    catalog, drops = read_d3_catalog(Path(paths["items"]), genres, genre_groups)
-    splits = {s: read_d3_split(Path(paths[s]), catalog, drops) for s in ("train", "valid", "test")}
+    catalog, drops, left_out = read_d3_catalog(Path(paths["items"]), genres, genre_groups, merge_titles)
+    splits = {s: read_d3_split(Path(paths[s]), catalog, drops, left_out) for s in ("train", "valid", "test")}
     return SplitData("d3-csv", catalog, splits, drops=drops)

@@ -41,7 +41,7 @@ def read(cfg) -> RawLog | SplitData:
         return read_recbole(path, cfg.genre_vocab)
     if cfg.source == "sprec-json":
         return read_sprec_json(cfg.paths)
-    return read_d3(cfg.paths, cfg.genre_groups)
+    return read_d3(cfg.paths, cfg.genre_groups, cfg.prepare.merge_titles)
 
 
 def prepare_dataset(cfg, out_dir: str | Path | None = None) -> Dataset:

@@ -3,6 +3,7 @@ or an already-split dataset (kept as its source split it)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -75,3 +76,19 @@ def derive_genre_groups(genre_lists) -> tuple[list[str], list[str]]:
     counts = Counter(label for labels in tagged for label in labels)
     common = sorted(label for label, n in counts.items() if n >= COMMON_LABEL_SHARE * len(tagged))
     return sorted(set(counts) - set(common)), common
+
+
+MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:[a-z]+|#\d+);")  # an HTML tag or entity
+
+
+def title_problem(title: str) -> str | None:
+    """Why a title cannot stand for an item (None: it can): empty, or a fragment of web markup (scraped data
+    sometimes holds `<span class=...>` where the title should be; every such id would merge into one item)."""
+    if not title.strip():
+        return "empty_title"
+    return "title_looks_like_markup" if MARKUP.search(title) else None
+
+
+def disambiguated(title: str, source_id: str) -> str:
+    """A title kept apart from the other items of the same title (prepare.merge_titles: false)."""
+    return f"{title} [{source_id}]"
