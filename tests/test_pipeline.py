@@ -106,6 +106,13 @@ def test_hybrid_rows_rank_the_retrievers_candidates(tiny_model_dir, tmp_path):
     assert [row[:2] for row in hybrid["topk"]] == [row[:2] for row in preds["itemknn"]["topk"]]
     assert hybrid["weight"] == 0.0 and hybrid["weight_from"] == "config" and len(hybrid["validation_ndcg_at_10"]) == 11
     assert results["itemknn > sft"] == results["itemknn"]
+    # the same two-stage system serves any rows (`sprec recommend --hybrid`): the run's own lists come back
+    from sprec.data.dataset import Dataset
+    from sprec.recommend_hybrid import hybrid_recommend
+
+    test = Dataset.load(tmp_path / "run/data").splits["test"]
+    topk, used = hybrid_recommend(tmp_path / "run/models/sft", test, 2, exclude_history=False)
+    assert topk.tolist() == [row[:2] for row in hybrid["topk"]] and used["weight"] == 0.0
     text = (tmp_path / "run/results.md").read_text()
     assert "## Hybrid: the fusion weight" in text and "| itemknn > sft | sum | a = 0.0 (config) |" in text
     assert (tmp_path / "run/plots/hybrid_validation.png").exists()

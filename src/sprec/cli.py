@@ -144,6 +144,8 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     model_cfg, adapter, data_dir = trained_model_info(a.model)
     ds = Dataset.load(a.data or data_dir)
     history = titles_to_history(a.history, ds.catalog) if a.history else None  # before the slow model load
+    if a.hybrid:
+        return _recommend_hybrid(a, ds, history)
     model, tok = load_model(model_cfg, adapter)
     prompter = Prompter.for_run(tok, ds, model_cfg)
     # a new user's own history is not recommended back to them unless asked
@@ -164,6 +166,27 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     save_predictions(a.out, rec.topk, method=str(a.model), dataset=ds.name, split=a.split, grounding=a.grounding,
                      exclude_history=a.exclude_history, stats=dict(rec.stats), generations=rec.generations)  # fmt: skip
     print(f"wrote {len(rows)} top-{a.k} lists -> {a.out} ({dict(rec.stats)})")
+
+
+def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> None:
+    from sprec.data.dataset import Example
+    from sprec.evaluate import save_predictions
+    from sprec.recommend_hybrid import hybrid_recommend
+
+    if not history and not a.out:
+        raise SprecError("give --out P.json (recommend for a split) or --history TITLE ... (one new user)")
+    rows = [Example(tuple(history), None)] if history else ds.splits[a.split][: a.limit]
+    exclude = not a.allow_history if history else a.exclude_history
+    topk, used = hybrid_recommend(a.model, rows, a.k, exclude)
+    if history:
+        print(f"hybrid: {used['retriever']} candidates ranked with this model (LLM score {used['llm_score']}, "
+              f"weight {used['weight']})")  # fmt: skip
+        for rank, item in enumerate(topk[0], 1):
+            print(f"{rank:2d}. {ds.catalog.title(int(item))}")
+        return
+    save_predictions(a.out, topk, method=f"hybrid {a.model}", dataset=ds.name, split=a.split, exclude_history=exclude,
+                     **used)  # fmt: skip
+    print(f"wrote {len(rows)} top-{a.k} lists -> {a.out}")
 
 
 def cmd_run(a: argparse.Namespace) -> None:
@@ -252,6 +275,8 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--beams", type=int, default=0, help="trie: beams (default K); 1 = greedy + embedding neighbours")
     rc.add_argument("--exclude-history", action="store_true", help="never recommend an item of the row's history")
     rc.add_argument("--allow-history", action="store_true", help="with --history: the given titles may come back")
+    rc.add_argument("--hybrid", action="store_true", help="the run's two-stage system: its retriever's candidates "
+                    "ranked with this model (needs `hybrid` among the run's methods)")  # fmt: skip
     rc.add_argument("--batch-size", type=int, default=16)
     rc.add_argument("--out", help="predictions JSON to write (with the raw generations)")
     rc.set_defaults(func=cmd_recommend)

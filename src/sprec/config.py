@@ -224,11 +224,14 @@ class DPOSettings:
     bf16: bool = False
     gradient_checkpointing: bool = False
     engine: str = "fast"  # fast: shared-prompt step, reference log-probs once; trl: TRL's DPOTrainer (1 negative)
+    loss: str = "sdpo"  # sdpo (DPO with one negative) | dmpo: the chosen answer against the negatives' average
     seed: int = 0
 
     def __post_init__(self):
         if self.engine not in ("fast", "trl"):
             raise ConfigError(f"dpo.engine: choose fast or trl, got {self.engine!r}")
+        if self.loss not in ("sdpo", "dmpo") or (self.loss == "dmpo" and self.engine != "fast"):
+            raise ConfigError(f"dpo.loss: choose sdpo or dmpo (dmpo needs engine fast), got {self.loss!r}")
         if self.engine == "trl" and self.negatives != 1:
             raise ConfigError("dpo.engine trl supports one negative; S-DPO (negatives > 1) needs engine fast")
         if self.negatives < 1 or self.batch_size < 1 or self.grad_accum < 1 or not positive(
@@ -353,7 +356,7 @@ class HybridSettings:
 
 
 METHODS = ("popularity", "sasrec", "itemknn", "sft", "rerank-pop", "rerank-mmr", "rerank-calibrated", "dpo", "sdpo",
-           "sprec", "sprec-hybrid", "hybrid")
+           "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid")
 
 
 @dataclass

@@ -14,14 +14,14 @@ from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluate import list_length, prediction_meta, save_predictions
-from sprec.grounding import extract_title
+from sprec.grounding import TitleEmbedder, extract_title
 from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, top_candidates
 from sprec.io import read_jsonl, write_jsonl, write_npz
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
 from sprec.rank import candidate_logps, prior_logps
 from sprec.recommend import recommend, title_distances
-from sprec.train.dpo import dpo_summary, random_negative_pairs, train_dpo
+from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
 from sprec.train.selfplay import iteration_seconds, run_selfplay, sample_prompts
 from sprec.train.sft import sft_summary, train_sft
 
@@ -34,11 +34,16 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> lis
     sft_adapter = train_sft(ds, cfg.model, cfg.sft, models / "sft")
     if method == "sft":
         return [("sft", sft_adapter, sft_summary(models / "sft")["seconds"])]
-    if method in ("dpo", "sdpo"):  # random negatives on the same number of prompts as one SPRec iteration
-        m = 1 if method == "dpo" else cfg.sdpo_negatives
+    if method in OFFLINE_PREFERENCE:  # offline negatives on the same number of prompts as one SPRec iteration
         rows = sample_prompts(ds.splits["train"], cfg.selfplay.prompts, cfg.seed)
-        pairs = random_negative_pairs(rows, len(ds.catalog), m, cfg.seed)
-        settings = dataclasses.replace(cfg.dpo, negatives=m)
+        if method == "dpo-semantic":
+            embedder = TitleEmbedder(cfg.recommend.embedder)
+            vectors = embedder.catalog([it.title for it in ds.catalog.items], run_dir / "predictions")
+            pairs, settings = semantic_negative_pairs(rows, vectors), dataclasses.replace(cfg.dpo, negatives=1)
+        else:  # dmpo and sdpo draw the same random negatives (same seed): their rows differ only in the loss
+            m = 1 if method == "dpo" else cfg.sdpo_negatives
+            pairs = random_negative_pairs(rows, len(ds.catalog), m, cfg.seed)
+            settings = dataclasses.replace(cfg.dpo, negatives=m, loss="dmpo" if method == "dmpo" else "sdpo")
         adapter = train_dpo(ds, cfg.model, settings, pairs, models / method, init_adapter=sft_adapter)
         return [(method, adapter, dpo_summary(models / method)["seconds"])]
     # sprec-hybrid: the same loop with the two-stage system's top-1 as each prompt's rejected answer
@@ -92,7 +97,8 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
                      candidates_from=sft_pred.name, seconds=round(time.time() - start, 1)))  # fmt: skip
 
 
-LLM_METHODS = ("sft", "dpo", "sdpo", "sprec", "sprec-hybrid")  # methods that train LLM models (one row or more)
+OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference training from the SFT model, once
+LLM_METHODS = ("sft", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid")  # methods that train LLM models (one row or more)
 
 
 def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):

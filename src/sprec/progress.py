@@ -67,8 +67,8 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
     for method in cfg.methods:
         if method == "sft":
             models["sft"] = sft
-        elif method in ("dpo", "sdpo"):
-            m = 1 if method == "dpo" else cfg.sdpo_negatives
+        elif method in ("dpo", "sdpo", "dmpo", "dpo-semantic"):
+            m = cfg.sdpo_negatives if method in ("sdpo", "dmpo") else 1
             models[method] = u["dpo"] * prompts * (1 + 0.2 * (m - 1)) * cfg.dpo.epochs
         elif method in ("sprec", "sprec-hybrid"):
             sp = cfg.selfplay

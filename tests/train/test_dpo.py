@@ -3,6 +3,7 @@ rejected ones, TRL's engine runs the same pairs, a resumed run matches."""
 
 import shutil
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file
@@ -38,10 +39,11 @@ def _margins(cfg, adapter, dataset, pairs):
     return logps[:, 0] - logps[:, 1:].mean(1)
 
 
-@pytest.mark.parametrize("negatives", [1, 2])
-def test_chosen_gains_on_rejected(tiny_cfg, goodreads_dataset, start_adapter, tmp_path, negatives):
+@pytest.mark.parametrize(("negatives", "loss"), [(1, "sdpo"), (2, "sdpo"), (2, "dmpo")])
+def test_chosen_gains_on_rejected(tiny_cfg, goodreads_dataset, start_adapter, tmp_path, negatives, loss):
     pairs = random_negative_pairs(goodreads_dataset.splits["train"][:8], len(goodreads_dataset.catalog), negatives, 0)
-    s = DPOSettings(negatives=negatives, learning_rate=5e-3, epochs=3, batch_size=4, grad_accum=1, save_every=2)
+    s = DPOSettings(negatives=negatives, learning_rate=5e-3, epochs=3, batch_size=4, grad_accum=1, save_every=2,
+                    loss=loss)  # fmt: skip
     adapter = train_dpo(goodreads_dataset, tiny_cfg, s, pairs, tmp_path / "dpo", start_adapter)
     before = _margins(tiny_cfg, start_adapter, goodreads_dataset, pairs)
     after = _margins(tiny_cfg, adapter, goodreads_dataset, pairs)
@@ -64,3 +66,13 @@ def test_trl_engine_runs_the_same_pairs(tiny_cfg, goodreads_dataset, start_adapt
     adapter = train_dpo(goodreads_dataset, tiny_cfg, s, pairs, tmp_path / "trl", start_adapter)
     assert (adapter / "adapter_model.safetensors").exists()
     assert dpo_summary(tmp_path / "trl")["engine"] == "trl"
+
+
+def test_semantic_negatives_are_the_nearest_title_never_the_target_or_history():
+    from sprec.data.dataset import Example
+    from sprec.train.dpo import semantic_negative_pairs
+
+    # item 0 points along x; 3 is nearest (in the history), then 1; 2 is orthogonal
+    vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0], [0.95, 0.05]])
+    pairs = semantic_negative_pairs([Example((3,), 0), Example((2,), 3), Example((0,), None)], vectors)
+    assert [(p.chosen, p.rejected) for p in pairs] == [(0, (1,)), (3, (0,))]  # a row without a target: no pair

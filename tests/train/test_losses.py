@@ -2,6 +2,7 @@
 
 import math
 
+import pytest
 import torch
 
 from sprec.train.losses import dpo_loss, sdpo_loss, sequence_logps
@@ -42,3 +43,17 @@ def test_sequence_logps_counts_only_labelled_tokens():
     logits = torch.zeros(1, 4, 2)
     labels = T([[-100, -100, 1, 0]])
     assert torch.allclose(sequence_logps(logits, labels), T([2 * math.log(0.5)]))
+
+
+def test_dmpo_hand_worked_against_the_average_negative_and_equal_to_dpo_with_one():
+    from sprec.train.losses import dmpo_loss
+
+    # beta 0.5: chosen reward 0.5 * (2 - 0) = 1; rejected rewards 0.5 * 1 = 0.5 and 0.5 * 3 = 1.5, average 1
+    # -> margin 0, loss log 2; masking the second negative: average 0.5, margin 0.5, loss log(1 + e^-0.5)
+    args = (T([2.0]), T([[1.0, 3.0]]), T([0.0]), T([[0.0, 0.0]]), 0.5)
+    assert dmpo_loss(*args)[0].item() == pytest.approx(math.log(2))
+    assert dmpo_loss(*args, T([[True, False]]))[0].item() == pytest.approx(softplus(-0.5))
+    # S-DPO on the same row differs: -log sigmoid(-log(e^(0.5-1) + e^(1.5-1)))
+    assert sdpo_loss(*args)[0].item() == pytest.approx(softplus(math.log(math.exp(-0.5) + math.exp(0.5))))
+    one = (T([-1.0]), T([[-3.0]]), T([-2.0]), T([[-3.0]]), 0.5)
+    assert dmpo_loss(*one)[0].item() == pytest.approx(dpo_loss(*(x.flatten() for x in one[:4]), 0.5)[0].item())

@@ -1,4 +1,4 @@
-"""Preference training: DPO (one rejected answer) and S-DPO (several), from a starting adapter whose frozen
+"""Preference training: DPO (one rejected answer), S-DPO and DMPO (several), from a starting adapter whose frozen
 state is the reference (SPREC.md section 2). Engines: `fast` (sprec's step: shared-prompt forward, the
 reference log-probs computed once before training, S-DPO loss of train/losses.py) or `trl` (TRL's
 DPOTrainer, the starting adapter loaded a second time as the frozen "ref" adapter)."""
@@ -22,7 +22,7 @@ from sprec.llm.model import load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
 from sprec.train.checkpoints import resume_point, stage_loss
 from sprec.train.fast import warmup_steps
-from sprec.train.losses import sdpo_loss
+from sprec.train.losses import PREFERENCE_LOSSES
 
 DONE = "dpo_done.json"
 
@@ -47,6 +47,21 @@ def random_negative_pairs(rows: list[Example], n_items: int, negatives: int, see
             if i != e.target and i not in picks:
                 picks.append(i)
         pairs.append(PreferencePair(e.history, e.target, tuple(picks)))
+    return pairs
+
+
+def semantic_negative_pairs(rows: list[Example], item_vectors: np.ndarray) -> list[PreferencePair]:
+    """RosePO-style semantic negatives: each row's rejected item is the catalog item whose title embedding is
+    closest (cosine) to the true next item's, never the item itself nor one of the row's history items: a hard
+    negative that is about the same thing, instead of a random one."""
+    unit = item_vectors / np.maximum(np.linalg.norm(item_vectors, axis=1, keepdims=True), 1e-12)
+    pairs = []
+    for e in rows:
+        if e.target is None:
+            continue
+        sim = unit @ unit[e.target]
+        sim[[e.target, *e.history]] = -np.inf
+        pairs.append(PreferencePair(e.history, e.target, (int(np.argmax(sim)),)))
     return pairs
 
 
@@ -81,7 +96,7 @@ def reference_logps(model, records: list[dict], pad_id: int, batch_size: int) ->
     return out
 
 
-def _fast_trainer(model, tok, args, records, beta):
+def _fast_trainer(model, tok, args, records, beta, loss_name: str = "sdpo"):
     from datasets import Dataset as HFDataset
     from transformers import Trainer
 
@@ -97,7 +112,8 @@ def _fast_trainer(model, tok, args, records, beta):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             logps = shared_prompt_logps(model, inputs["prompts"], inputs["answers"], pad)
             ref = inputs["ref"]
-            losses, _, _ = sdpo_loss(logps[:, 0], logps[:, 1:], ref[:, 0], ref[:, 1:], beta, inputs["rejected_mask"])
+            loss_fn = PREFERENCE_LOSSES[loss_name]
+            losses, _, _ = loss_fn(logps[:, 0], logps[:, 1:], ref[:, 0], ref[:, 1:], beta, inputs["rejected_mask"])
             return (losses.mean(), None) if return_outputs else losses.mean()
 
     data = HFDataset.from_list(records)
@@ -166,7 +182,7 @@ def train_dpo(dataset: Dataset, model_cfg: ModelConfig, s: DPOSettings, pairs: l
         for r, ref in zip(records, read_json(refs), strict=True):
             r["ref_logps"] = ref
         model.train()
-        trainer = _fast_trainer(model, tok, training_args(s, out, len(records)), records, s.beta)
+        trainer = _fast_trainer(model, tok, training_args(s, out, len(records)), records, s.beta, s.loss)
     else:
         trainer = _trl_trainer(model, tok, training_args(s, out, len(records)), records)
     resumed = resume_point(out / "checkpoints")

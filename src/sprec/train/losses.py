@@ -4,6 +4,8 @@ h(y) = log pi(y|x) - log pi_ref(y|x) is the implicit reward of answer y (before 
 - DPO (Rafailov et al. 2023): loss = -log sigmoid(beta * (h(y_w) - h(y_l))).
 - S-DPO (Chen et al. 2024), several rejected answers y_l_1..m:
   loss = -log sigmoid(-log sum_j exp(beta * (h(y_l_j) - h(y_w)))); with one rejected answer it is DPO.
+- DMPO (Bai et al. 2024), several rejected answers: the chosen answer against their average,
+  loss = -log sigmoid(beta * h(y_w) - (1/m) sum_j beta * h(y_l_j)); with one rejected answer it is DPO.
 """
 
 from __future__ import annotations
@@ -53,3 +55,22 @@ def sdpo_loss(
     if rejected_mask is not None:
         margins = margins.masked_fill(~rejected_mask, float("-inf"))
     return -F.logsigmoid(-torch.logsumexp(margins, dim=1)), chosen.detach(), rejected.detach()
+
+
+def dmpo_loss(
+    policy_chosen: torch.Tensor,
+    policy_rejected: torch.Tensor,
+    ref_chosen: torch.Tensor,
+    ref_rejected: torch.Tensor,
+    beta: float,
+    rejected_mask: torch.Tensor | None = None,
+) -> Losses:
+    """Per-example DMPO losses; shapes as sdpo_loss (the average runs over the real negatives of each row)."""
+    chosen = beta * (policy_chosen - ref_chosen)
+    rejected = beta * (policy_rejected - ref_rejected)
+    mask = torch.ones_like(rejected, dtype=torch.bool) if rejected_mask is None else rejected_mask
+    mean_rejected = (rejected * mask).sum(1) / mask.sum(1).clamp(min=1)
+    return -F.logsigmoid(chosen - mean_rejected), chosen.detach(), rejected.detach()
+
+
+PREFERENCE_LOSSES = {"sdpo": sdpo_loss, "dmpo": dmpo_loss}  # dpo.loss -> function (sdpo with 1 negative: DPO)

@@ -1,0 +1,60 @@
+"""`sprec recommend --hybrid`: a finished run's two-stage system for any rows or a new user's history: the run's
+retriever proposes its candidates, the given model scores them, and the two are fused with the LLM score variant
+and the weight the run chose on its validation split (predictions/RETRIEVER-MODEL.json)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sprec.baselines.scorers import classical_scorer
+from sprec.config import RunConfig, from_dict
+from sprec.data.dataset import Dataset, Example
+from sprec.errors import DataError
+from sprec.hybrid import fuse, llm_scores, top_candidates
+from sprec.io import read_json
+from sprec.llm.model import load_model
+from sprec.pipeline import slug
+from sprec.prompts import Prompter
+from sprec.rank import candidate_logps, prior_logps
+from sprec.train.sft import trained_model_info
+
+
+def model_row_name(model_dir: Path, run_dir: Path) -> str:
+    """The row name of a run's model folder: models/sft -> sft, models/sprec/iteration-2 -> sprec t=2."""
+    parts = Path(model_dir).resolve().relative_to(run_dir.resolve() / "models").parts
+    if len(parts) == 2 and parts[1].startswith("iteration-"):
+        return f"{parts[0]} t={parts[1].split('-')[1]}"
+    return parts[0]
+
+
+def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude_history: bool = True):
+    """(N, k) item ids of the run's hybrid for `rows`, and the settings used (retriever, weight, LLM score)."""
+    model_cfg, adapter, data_dir = trained_model_info(model_dir)
+    run_dir = next((d for d in (Path(model_dir), *Path(model_dir).resolve().parents) if (d / "run.json").exists()),
+                   None)  # fmt: skip
+    if run_dir is None:
+        raise DataError("--hybrid needs a model folder inside a `sprec run` folder (RUN/models/...)", model_dir)
+    cfg = from_dict(RunConfig, read_json(run_dir / "run.json")["config"], str(run_dir / "run.json"))
+    name = model_row_name(model_dir, run_dir)
+    chosen = run_dir / "predictions" / f"{cfg.hybrid.retriever}-{slug(name)}.json"
+    if not chosen.exists():
+        raise DataError(f"the run has no hybrid row for {name!r}; add `hybrid` to its methods and rerun", chosen)
+    meta = read_json(chosen)
+    ds = Dataset.load(run_dir / "data")
+    excluded = [list(e.history) for e in rows] if exclude_history else None
+    cands = top_candidates(classical_scorer(cfg.hybrid.retriever, ds, cfg, run_dir)(rows), cfg.hybrid.candidates,
+                           excluded)  # fmt: skip
+    model, tok = load_model(model_cfg, adapter)
+    prompter = Prompter.for_run(tok, ds, model_cfg)
+    logps, lengths = candidate_logps(model, prompter, rows, cands.ids)
+    variant = meta.get("llm_score", "sum")
+    prior = None
+    if "calibrated" in variant:
+        items = np.unique(cands.ids)
+        lookup = dict(zip(items.tolist(), prior_logps(model, prompter, items).tolist(), strict=True))
+        prior = np.vectorize(lookup.__getitem__, otypes=[np.float64])(cands.ids)
+    scores = llm_scores(logps, lengths, variant.startswith("per token"), prior)
+    used = {"retriever": cfg.hybrid.retriever, "weight": meta["weight"], "llm_score": variant}
+    return fuse(cands, scores, meta["weight"])[:, :k], used
