@@ -157,3 +157,13 @@ def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, 
     assert own["NDCG"] == pytest.approx(rows["itemknn > sft"]["2"]["NDCG"])  # the hybrid's own weight: its row
     assert any(p["pareto_MGU"] for p in points)
     assert "At NDCG@2 >= " in (tmp_path / "run/frontier/frontier.md").read_text()
+
+
+def test_reweighted_sft_dmpo_and_semantic_negatives_are_rows(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["sft-reweighted", "dmpo", "dpo-semantic"], "groundings": ["embedding"], "sdpo_negatives": 2}
+    results = run(from_dict(RunConfig, raw))["history allowed"]
+    assert list(results) == ["sft-reweighted (embedding)", "dmpo (embedding)", "dpo-semantic (embedding)"]
+    done = {m: json.loads((tmp_path / f"run/models/{m}/dpo_done.json").read_text()) for m in ("dmpo", "dpo-semantic")}
+    assert done["dmpo"]["negatives"] == 2 and done["dpo-semantic"]["negatives"] == 1
+    assert json.loads((tmp_path / "run/models/sft-reweighted/sft_done.json").read_text())["examples"] == 4

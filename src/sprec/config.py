@@ -355,8 +355,8 @@ class HybridSettings:
             raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
 
 
-METHODS = ("popularity", "sasrec", "itemknn", "sft", "rerank-pop", "rerank-mmr", "rerank-calibrated", "dpo", "sdpo",
-           "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid")
+METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-calibrated",
+           "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid")
 
 
 @dataclass
@@ -393,7 +393,9 @@ class RunConfig:
     sft: SFTSettings = field(default_factory=SFTSettings)
     recommend: RecommendSettings = field(default_factory=RecommendSettings)
     dpo: DPOSettings = field(default_factory=DPOSettings)  # the DPO-random baseline (from the SFT model)
-    sdpo_negatives: int = 3  # the S-DPO baseline: random negatives per prompt
+    sdpo_negatives: int = 3  # the S-DPO and DMPO baselines: random negatives per prompt
+    # sft-reweighted: each example's loss weight ~ popularity(target)^-exponent, mean 1 (0: plain SFT)
+    sft_reweight_exponent: float = 0.5
     selfplay: SelfPlaySettings = field(default_factory=SelfPlaySettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
     sasrec: SASRecSettings = field(default_factory=SASRecSettings)
@@ -406,6 +408,8 @@ class RunConfig:
     threads: int | None = None
 
     def __post_init__(self):
+        if not 0 <= self.sft_reweight_exponent < 10:
+            raise ConfigError(f"sft_reweight_exponent must be in [0, 10), got {self.sft_reweight_exponent}")
         if self.threads is not None and self.threads < 1:
             raise ConfigError(f"threads must be a positive number or null, got {self.threads}")
         unknown = [m for m in self.methods if m not in METHODS]

@@ -23,7 +23,7 @@ from sprec.rank import candidate_logps, prior_logps
 from sprec.recommend import recommend, title_distances
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
 from sprec.train.selfplay import iteration_seconds, run_selfplay, sample_prompts
-from sprec.train.sft import sft_summary, train_sft
+from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset
 
 
 def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> list[tuple[str, Path, float]]:
@@ -34,6 +34,11 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> lis
     sft_adapter = train_sft(ds, cfg.model, cfg.sft, models / "sft")
     if method == "sft":
         return [("sft", sft_adapter, sft_summary(models / "sft")["seconds"])]
+    if method == "sft-reweighted":  # the same examples as SFT, rare targets weighted up
+        rows = training_subset(ds.splits["train"], cfg.sft.examples, cfg.sft.seed)
+        weights = popularity_weights(rows, ds.catalog.popularity, cfg.sft_reweight_exponent)
+        adapter = train_sft(ds, cfg.model, cfg.sft, models / method, rows=rows, weights=weights)
+        return [(method, adapter, sft_summary(models / method)["seconds"])]
     if method in OFFLINE_PREFERENCE:  # offline negatives on the same number of prompts as one SPRec iteration
         rows = sample_prompts(ds.splits["train"], cfg.selfplay.prompts, cfg.seed)
         if method == "dpo-semantic":
@@ -98,7 +103,8 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
 
 
 OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference training from the SFT model, once
-LLM_METHODS = ("sft", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid")  # methods that train LLM models (one row or more)
+# methods that train LLM models (one row or more)
+LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid")
 
 
 def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):

@@ -65,8 +65,8 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
     models: dict[str, float] = {}  # trained model -> training seconds
     reranks: dict[str, float] = {}  # seconds, once the SFT model's candidates exist
     for method in cfg.methods:
-        if method == "sft":
-            models["sft"] = sft
+        if method in ("sft", "sft-reweighted"):
+            models[method] = sft
         elif method in ("dpo", "sdpo", "dmpo", "dpo-semantic"):
             m = cfg.sdpo_negatives if method in ("sdpo", "dmpo") else 1
             models[method] = u["dpo"] * prompts * (1 + 0.2 * (m - 1)) * cfg.dpo.epochs

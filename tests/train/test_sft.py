@@ -83,3 +83,39 @@ def test_training_subset_is_seeded(goodreads_dataset):
     rows = goodreads_dataset.splits["train"]
     a, b = training_subset(rows, 16, 3), training_subset(rows, 16, 3)
     assert a == b and training_subset(rows, 16, 4) != a and all(e.target is not None for e in a)
+
+
+def test_popularity_weights_hand_worked():
+    from sprec.data.dataset import Example
+    from sprec.train.sft import popularity_weights
+
+    # targets with training popularity 1, 4 and 0 (counted as 1), exponent 0.5: 1, 1/2, 1 -> mean 5/6 -> 1.2, 0.6, 1.2
+    rows = [Example((0,), 0), Example((0,), 1), Example((0,), 2)]
+    assert popularity_weights(rows, [1, 4, 0], 0.5) == pytest.approx([1.2, 0.6, 1.2])
+    assert popularity_weights(rows, [1, 4, 0], 0.0) == [1.0, 1.0, 1.0]  # exponent 0: plain SFT
+
+
+def test_weighted_answer_loss_scales_each_rows_tokens(tiny_cfg, goodreads_dataset, tmp_path):
+    from sprec.train.fast import answer_nll
+
+    model, tok = load_model(tiny_cfg)
+    prompter = Prompter(tok, goodreads_dataset.catalog, goodreads_dataset.item_noun)
+    rows = goodreads_dataset.splits["train"][:2]
+    s = SFTSettings(examples=2, batch_size=2, eval_examples=0)
+    trainer = train_class(model, tiny_cfg, s, tmp_path, tokenized(prompter, rows, [2.0, 0.0]), tok)
+    batch = next(iter(trainer.get_train_dataloader()))
+    assert batch["loss_weight"].tolist() == [2.0, 0.0] or batch["loss_weight"].tolist() == [0.0, 2.0]
+    with torch.no_grad():
+        ids, mask, labels = batch["input_ids"], batch["attention_mask"], batch["labels"]
+        plain, n = answer_nll(trainer.model, ids, mask, labels)
+        first = int(batch["loss_weight"].argmax())
+        alone, _ = answer_nll(trainer.model, ids[first : first + 1], mask[first : first + 1], labels[first : first + 1])
+        weighted, n_w = answer_nll(trainer.model, ids, mask, labels, batch["loss_weight"])
+    assert n == n_w and torch.allclose(weighted, 2 * alone, atol=1e-5) and not torch.allclose(weighted, plain)
+
+
+def train_class(model, cfg, s, out, data, tok):
+    from sprec.train.sft import _fast_sft_trainer_class
+
+    return _fast_sft_trainer_class()(model=add_lora(model, cfg.lora), args=trl_config(s, out, False, 2),
+                                     train_dataset=data, processing_class=tok)  # fmt: skip

@@ -23,9 +23,12 @@ def warmup_steps(n_rows: int, batch_size: int, grad_accum: int, epochs: float, r
     return int(ratio * steps)
 
 
-def answer_nll(model, input_ids, attention_mask, labels) -> tuple[torch.Tensor, torch.Tensor]:
-    """(sum of the answer tokens' negative log-likelihood, number of answer tokens)."""
-    logps, _ = labelled_token_logps(model, input_ids, attention_mask, labels)
+def answer_nll(model, input_ids, attention_mask, labels, weights: torch.Tensor | None = None):
+    """(sum of the answer tokens' negative log-likelihood, each row's tokens times its weight when given,
+    number of answer tokens)."""
+    logps, rows = labelled_token_logps(model, input_ids, attention_mask, labels)
+    if weights is not None:
+        logps = logps * weights.to(logps.dtype)[rows]
     return -logps.sum(), torch.tensor(logps.numel())
 
 

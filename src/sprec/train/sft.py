@@ -34,8 +34,9 @@ def training_subset(rows: list[Example], n: int | None, seed: int) -> list[Examp
     return [rows[i] for i in np.random.default_rng(seed).permutation(len(rows))[:n]]
 
 
-def tokenized(prompter: Prompter, rows: list[Example]):
-    """A pre-tokenized dataset: TRL builds labels from completion_mask (loss on the answer only)."""
+def tokenized(prompter: Prompter, rows: list[Example], weights: list[float] | None = None):
+    """A pre-tokenized dataset: TRL builds labels from completion_mask (loss on the answer only); with `weights`,
+    each example's loss weight (a `loss_weight` column)."""
     from datasets import Dataset as HFDataset
 
     records = {"input_ids": [], "completion_mask": []}
@@ -43,7 +44,17 @@ def tokenized(prompter: Prompter, rows: list[Example]):
         p, a = prompter.encode(e)
         records["input_ids"].append(p + a)
         records["completion_mask"].append([0] * len(p) + [1] * len(a))
+    if weights is not None:
+        records["loss_weight"] = [float(w) for w in weights]
     return HFDataset.from_dict(records)
+
+
+def popularity_weights(rows: list[Example], popularity, exponent: float) -> list[float]:
+    """Re-weighted SFT: each example's loss weight proportional to popularity(target)^-exponent (training
+    popularity, at least 1), normalised to mean 1 over the rows: rare targets count more, popular ones less."""
+    raw = [max(int(popularity[e.target]), 1) ** -exponent for e in rows]
+    mean = sum(raw) / len(raw)
+    return [w / mean for w in raw]
 
 
 def trl_config(s: SFTSettings, out: Path, has_eval: bool, n_rows: int):
@@ -84,6 +95,20 @@ def trl_config(s: SFTSettings, out: Path, has_eval: bool, n_rows: int):
     )
 
 
+class _WeightPassingCollator:
+    """TRL's collator, with each example's `loss_weight` (when the dataset has one) passed through as a tensor."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def __call__(self, examples):
+        if "loss_weight" not in examples[0]:
+            return self.base(examples)
+        weights = torch.tensor([e["loss_weight"] for e in examples], dtype=torch.float32)
+        batch = self.base([{k: v for k, v in e.items() if k != "loss_weight"} for e in examples])
+        return {**batch, "loss_weight": weights}
+
+
 def _fast_sft_trainer_class():
     """TRL's SFTTrainer with sprec's loss step: logits only at answer positions (train/fast.py)."""
     from trl import SFTTrainer
@@ -91,8 +116,18 @@ def _fast_sft_trainer_class():
     from sprec.train.fast import answer_nll
 
     class FastSFTTrainer(SFTTrainer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.data_collator = _WeightPassingCollator(self.data_collator)
+
+        def _set_signature_columns_if_needed(self):
+            super()._set_signature_columns_if_needed()
+            self._signature_columns = [*self._signature_columns, "loss_weight"]  # kept for the collator
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            nll, n_tokens = answer_nll(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"])
+            weights = inputs.pop("loss_weight", None)
+            nll, n_tokens = answer_nll(model, inputs["input_ids"], inputs["attention_mask"], inputs["labels"],
+                                       weights)  # fmt: skip
             # like TRL: normalise by the answer tokens of the whole accumulated batch when the Trainer counts them
             denom = n_tokens if num_items_in_batch is None else num_items_in_batch
             loss = nll / torch.as_tensor(denom).clamp(min=1)
@@ -104,9 +139,11 @@ def _fast_sft_trainer_class():
 
 
 def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir: str | Path,
-              init_adapter: str | Path | None = None, rows: list[Example] | None = None) -> Path:  # fmt: skip
+              init_adapter: str | Path | None = None, rows: list[Example] | None = None,
+              weights: list[float] | None = None) -> Path:  # fmt: skip
     """Train (or resume) an SFT adapter in `out_dir`; returns the adapter folder `out_dir/adapter`.
-    rows: the training examples (default: a seeded subset of `s.examples` training rows)."""
+    rows: the training examples (default: a seeded subset of `s.examples` training rows); weights: their loss
+    weights (engine fast only; re-weighted SFT)."""
     from transformers import set_seed
     from trl import SFTTrainer
 
@@ -128,7 +165,10 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
     valid = training_subset(dataset.splits.get("valid", []), s.eval_examples, s.seed) if s.eval_examples else []
     args = trl_config(s, out, bool(valid), len(rows))
     eval_data = tokenized(prompter, valid) if valid else None
-    trainer = trainer_class(model=model, args=args, train_dataset=tokenized(prompter, rows), eval_dataset=eval_data,
+    if weights is not None and s.engine != "fast":
+        raise ConfigError("per-example loss weights (sft-reweighted) need sft.engine: fast")
+    train_data = tokenized(prompter, rows, weights)
+    trainer = trainer_class(model=model, args=args, train_dataset=train_data, eval_dataset=eval_data,
                             processing_class=tok)  # fmt: skip
     resumed = resume_point(out / "checkpoints")
     start = time.time()
