@@ -79,3 +79,45 @@ def test_excluding_everything_is_a_clear_error(tiny, goodreads_dataset):
         recommend(model, tok, p, [Example((0, 1, 2), None)], s)
     with pytest.raises(DataError, match="K = 4 is larger than the catalog"):
         recommend(model, tok, p, [Example((0,), None)], replace(s, k=4))
+
+
+def test_d3_assistant_bonus_hand_worked_telescopes_to_the_items_log_probability():
+    import numpy as np
+
+    from sprec.decoding import assistant_bonus
+
+    # answers: item 0 = 1 2 9, item 1 = 1 3 9, item 2 = 4 9 (9 = EOS); assistant probabilities 0.5, 0.3, 0.2
+    trie = CatalogTrie([[1, 2, 9], [1, 3, 9], [4, 9]])
+    probs = np.array([0.5, 0.3, 0.2])
+    assert assistant_bonus(trie, 0, probs) == pytest.approx(np.log([0.8, 0.2]))  # root: tokens 1 and 4
+    after_1 = trie.walk([1])
+    assert assistant_bonus(trie, after_1, probs) == pytest.approx(np.log([0.5 / 0.8, 0.3 / 0.8]))  # tokens 2, 3
+    assert assistant_bonus(trie, trie.walk([1, 2]), probs) == pytest.approx([0.0])  # only EOS left
+    # along item 0's answer: log 0.8 + log(0.5 / 0.8) + 0 = log 0.5
+
+
+def test_d3_search_adds_the_weighted_assistant_and_weight_zero_is_the_plain_search(tiny, goodreads_dataset):
+    import numpy as np
+
+    from sprec.decoding import trie_beam_search
+
+    model, tok, prompter = tiny
+    rows = goodreads_dataset.splits["test"][:2]
+    prompts = [prompter.prompt_ids(e.history) for e in rows]
+    trie = CatalogTrie(prompter.all_answer_ids())
+    n = len(goodreads_dataset.catalog)
+    helper = np.full((2, n), 0.1 / (n - 2))
+    helper[:, [42, 7]] = [0.6, 0.3]  # the assistant is sure of item 42, then 7
+    plain = trie_beam_search(model, prompts, trie, 3, tok.pad_token_id)
+    assert trie_beam_search(model, prompts, trie, 3, tok.pad_token_id, None, helper, 0.0) == plain
+    guided = trie_beam_search(model, prompts, trie, 3, tok.pad_token_id, None, helper, 30.0)
+    from sprec.llm.logprobs import sequence_logps
+
+    for p, row in zip(prompts, guided, strict=True):
+        assert [i for i, _ in row[:2]] == [42, 7]
+        # the score is the model's log-prob of the whole answer plus 30 x log p_assistant(item)
+        a = prompter.answer_ids(42)
+        ids, labels = torch.tensor([p + a]), torch.tensor([[-100] * len(p) + a])
+        with torch.no_grad():
+            own = sequence_logps(model, ids, torch.ones_like(ids), labels).item()
+        assert row[0][1] == pytest.approx(own + 30 * np.log(0.6), abs=1e-3)

@@ -167,3 +167,13 @@ def test_reweighted_sft_dmpo_and_semantic_negatives_are_rows(tiny_model_dir, tmp
     done = {m: json.loads((tmp_path / f"run/models/{m}/dpo_done.json").read_text()) for m in ("dmpo", "dpo-semantic")}
     assert done["dmpo"]["negatives"] == 2 and done["dpo-semantic"]["negatives"] == 1
     assert json.loads((tmp_path / "run/models/sft-reweighted/sft_done.json").read_text())["examples"] == 4
+
+
+def test_d3_rows_decode_each_llm_model_with_the_assistant(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["itemknn", "sft", "d3"], "groundings": ["trie"], "d3": {"assistant": "itemknn", "weight": 2.0}}
+    results = run(from_dict(RunConfig, raw))["history allowed"]
+    assert list(results) == ["itemknn", "sft (trie)", "d3: sft (trie)"]
+    pred = json.loads((tmp_path / "run/predictions/d3-sft.json").read_text())
+    assert pred["assistant"] == "itemknn" and pred["weight"] == 2.0 and not pred["history_filterable"]
+    assert all(len(set(row)) == 2 for row in pred["topk"])

@@ -355,8 +355,23 @@ class HybridSettings:
             raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
 
 
+@dataclass
+class D3Settings:
+    """D3 decoding (method d3; Bao et al. 2024): beam search over the catalog trie, no length normalisation, with
+    a text-free assistant's item probabilities added at every step, for each LLM model of the run."""
+
+    assistant: str = "sasrec"  # sasrec | itemknn | popularity
+    weight: float = 0.5  # items rank by log pi(answer | prompt) + weight * log p_assistant(item)
+
+    def __post_init__(self):
+        if self.assistant not in CLASSICAL:
+            raise ConfigError(f"d3.assistant: choose one of {CLASSICAL}, got {self.assistant!r}")
+        if not positive(self.weight):
+            raise ConfigError(f"d3.weight must be positive, got {self.weight}")
+
+
 METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-calibrated",
-           "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid")
+           "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid", "d3")
 
 
 @dataclass
@@ -401,6 +416,7 @@ class RunConfig:
     sasrec: SASRecSettings = field(default_factory=SASRecSettings)
     itemknn: ItemKNNSettings = field(default_factory=ItemKNNSettings)
     hybrid: HybridSettings = field(default_factory=HybridSettings)
+    d3: D3Settings = field(default_factory=D3Settings)
     groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
     seed: int = 0
     # torch threads per process; null: the cores this process may use (CPU affinity) / processes. On a shared

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from transformers import LogitsProcessor
 
@@ -44,6 +45,8 @@ class CatalogTrie:
             self.paths.append(path)
         self.depth = max(len(p) for p in self.paths)
         self._arrays: dict[int, tuple[torch.Tensor, list[int]]] = {}
+        self._items_below: dict[int, list[int]] = {}
+        self._below: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def child_arrays(self, node: int) -> tuple[torch.Tensor, list[int]]:
         """(child tokens as a tensor, child nodes) of a node, built once per node."""
@@ -51,6 +54,21 @@ class CatalogTrie:
         if cached is None:
             tokens = list(self.children[node])
             cached = self._arrays[node] = (torch.tensor(tokens), [self.children[node][t] for t in tokens])
+        return cached
+
+    def below(self, node: int) -> tuple[np.ndarray, np.ndarray]:
+        """(item ids below each child of `node`, concatenated in child_arrays order; each child's start offset),
+        built once per node: the assistant's mass of every child is one gather and one reduceat."""
+        cached = self._below.get(node)
+        if cached is None:
+            if not self._items_below:
+                for item, path in enumerate(self.paths):
+                    for n in path:
+                        self._items_below.setdefault(n, []).append(item)
+            _, kids = self.child_arrays(node)
+            parts = [self._items_below[c] for c in kids]
+            offsets = np.cumsum([0, *map(len, parts[:-1])])
+            cached = self._below[node] = (np.concatenate(parts).astype(np.int64), offsets)
         return cached
 
     def walk(self, ids: Sequence[int]) -> int | None:
@@ -106,16 +124,30 @@ class TrieLogitsProcessor(LogitsProcessor):
         return scores + mask
 
 
+def assistant_bonus(trie: CatalogTrie, node: int, assistant_probs: np.ndarray) -> np.ndarray:
+    """D3's text-free assistant at one decoding step: log p_assistant(next token | prefix) for each child of
+    `node`, i.e. the log of the assistant's probability mass of the items below each child minus that below
+    the node (`assistant_probs`: the row's item probabilities). Along an item's whole answer these telescope to
+    log p_assistant(item)."""
+    items, offsets = trie.below(node)
+    mass = np.add.reduceat(assistant_probs[items], offsets)
+    with np.errstate(divide="ignore"):
+        return np.log(mass) - np.log(mass.sum())
+
+
 @torch.no_grad()
 def trie_beam_search(model, prompts: list[list[int]], trie: CatalogTrie, beams: int, pad_id: int,
-                     excluded: list[Sequence[int]] | None = None) -> list[list[tuple[int, float]]]:  # fmt: skip
+                     excluded: list[Sequence[int]] | None = None, assistant: np.ndarray | None = None,
+                     assistant_weight: float = 0.0) -> list[list[tuple[int, float]]]:  # fmt: skip
     """Beam search over the catalog trie: up to `beams` items per prompt as (item, log pi(answer | prompt)),
     best first. A beam that completes an answer leaves the beam as a finished item; a prompt stops when it
     has `beams` of them. With beams = 1 this is greedy constrained decoding.
 
     Unlike generate(num_beams=K), the prompt runs through the model once and its key/value cache is then
     shared by the beams (the prefill dominates the cost; CPU_NOTES.md). Scores are plain sums of token
-    log-probs (no length penalty): items rank by the probability of their whole answer.
+    log-probs (no length penalty): items rank by the probability of their whole answer. With `assistant`
+    ((prompts, items) probabilities of a text-free model, D3 2024), each step adds assistant_weight times
+    assistant_bonus: items rank by log pi(answer | prompt) + weight * log p_assistant(item).
     """
     model.eval()
     ids, mask = pad_left(prompts, pad_id)
@@ -132,6 +164,8 @@ def trie_beam_search(model, prompts: list[list[int]], trie: CatalogTrie, beams: 
         for r, (p, node, score) in enumerate(rows):
             tokens_t, kids = trie.child_arrays(node)
             lp = logps[r, tokens_t]
+            if assistant is not None and assistant_weight:
+                lp = lp + assistant_weight * torch.from_numpy(assistant_bonus(trie, node, assistant[p])).float()
             if ex[p]:  # mask the branches whose every item is excluded for this prompt
                 blocked = [j for j, c in enumerate(kids) if trie.count[c] <= ex[p].get(c, 0)]
                 lp[blocked] = float("-inf")

@@ -185,3 +185,29 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
                                        validation_curves={n: {str(w): v for w, v in c.items()}
                                                           for n, c in curves.items()},
                                        seconds=round(time.time() - start, 1)))  # fmt: skip
+
+
+def assistant_probabilities(method: str, scores: np.ndarray) -> np.ndarray:
+    """A classical model's scores as item probabilities per row: SASRec's are logits (softmax); item-kNN's and
+    popularity's are non-negative masses (normalised)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    logits = method == "sasrec"
+    z = np.exp(scores - scores.max(1, keepdims=True)) if logits else np.clip(scores, 0, None) + 1e-12
+    return z / z.sum(1, keepdims=True)
+
+
+def predict_d3(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> None:
+    """The model's trie beam search with the run's classical assistant added at each step (D3)."""
+    if path.exists():
+        return
+    start, test = time.time(), ds.splits["test"]
+    probs = assistant_probabilities(cfg.d3.assistant, classical_scorer(cfg.d3.assistant, ds, cfg, run_dir)(test))
+    model, tok = load_model(cfg.model, adapter)
+    prompter = Prompter.for_run(tok, ds, cfg.model)
+    s = dataclasses.replace(cfg.recommend, grounding="trie", k=max(cfg.eval.ks), num_beams=0,
+                            exclude_history=cfg.eval.generate_excluding)  # fmt: skip
+    rec = recommend(model, tok, prompter, test, s, cache_dir=path.parent, assistant=probs,
+                    assistant_weight=cfg.d3.weight)  # fmt: skip
+    meta = prediction_meta(name, ds.name, cfg.eval, filterable=False, grounding="trie", assistant=cfg.d3.assistant,
+                           weight=cfg.d3.weight, seconds=round(time.time() - start, 1))  # fmt: skip
+    save_predictions(path, rec.topk, **meta)

@@ -144,6 +144,8 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
         return {method: path}
     if method == "hybrid":
         return stage_hybrid(ds, cfg, run_dir, progress)
+    if method == "d3":
+        return stage_d3(ds, cfg, run_dir, progress)
     from sprec.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
 
     if method.startswith("rerank-"):
@@ -176,6 +178,20 @@ def stage_hybrid(ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgre
         with main_process_first():
             predict_hybrid(name, adapter, ds, cfg, run_dir, out[name])
         progress.record(f"{name}: rank", load_predictions(out[name]).meta.get("seconds"))
+    return out
+
+
+def stage_d3(ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
+    """One D3 row per LLM model of the run: its trie beam search guided by the classical assistant."""
+    from sprec.llm_stages import hybrid_models, predict_d3
+
+    out = {}
+    for model_name, adapter in hybrid_models(ds, cfg, run_dir):
+        name = f"d3: {model_name} (trie)"
+        out[name] = run_dir / "predictions" / f"d3-{slug(model_name)}.json"
+        with main_process_first():
+            predict_d3(name, adapter, ds, cfg, run_dir, out[name])
+        progress.record(f"{name}: recommend", load_predictions(out[name]).meta.get("seconds"))
     return out
 
 

@@ -61,8 +61,10 @@ def generate(model, tokenizer, prompts: list[list[int]], *, batch_size: int, max
 
 
 def recommend(model, tokenizer, prompter: Prompter, examples: list[Example], s: RecommendSettings,
-              cache_dir: str | Path | None = None) -> Recommendations:  # fmt: skip
-    """Top-K item lists for `examples` (see RecommendSettings for the modes)."""
+              cache_dir: str | Path | None = None, assistant=None,
+              assistant_weight: float = 0.0) -> Recommendations:  # fmt: skip
+    """Top-K item lists for `examples` (see RecommendSettings for the modes); trie decoding may add a text-free
+    assistant's item probabilities (D3: `assistant` (rows, items), `assistant_weight`)."""
     catalog = prompter.catalog
     if s.k > len(catalog):
         raise DataError(f"K = {s.k} is larger than the catalog ({len(catalog)} items)")
@@ -72,7 +74,8 @@ def recommend(model, tokenizer, prompter: Prompter, examples: list[Example], s: 
     if s.grounding == "trie":
         trie = CatalogTrie(prompter.all_answer_ids())
         beams = s.num_beams or s.k
-        found = _trie_search(model, prompts, trie, beams, tokenizer.pad_token_id, excluded, s.batch_size)
+        found = _trie_search(model, prompts, trie, beams, tokenizer.pad_token_id, excluded, s.batch_size, assistant,
+                             assistant_weight)  # fmt: skip
         texts = [[f"{prompter.answer_text(i)} ({lp:.2f})" for i, lp in row] for row in found]
         if beams >= s.k:
             short = [r for r, row in enumerate(found) if len(row) < s.k]
@@ -91,16 +94,17 @@ def recommend(model, tokenizer, prompter: Prompter, examples: list[Example], s: 
     return Recommendations(_embedding_topk(titles, prompter, s, excluded, cache_dir), texts, stats)
 
 
-def _trie_search(model, prompts, trie, beams, pad_id, excluded, batch_size) -> list[list[tuple[int, float]]]:
+def _trie_search(model, prompts, trie, beams, pad_id, excluded, batch_size, assistant=None,
+                 assistant_weight: float = 0.0) -> list[list[tuple[int, float]]]:  # fmt: skip
     """trie_beam_search over batches of similar-length prompts (little padding), results in input order."""
     order = sorted(range(len(prompts)), key=lambda i: -len(prompts[i]))
     found: list = [None] * len(prompts)
     for start in tqdm(range(0, len(order), batch_size), desc=f"trie beam search ({beams})", unit="batch", leave=False):
         idx = order[start : start + batch_size]
         ex = [excluded[i] for i in idx] if excluded else None
-        for i, row in zip(
-            idx, trie_beam_search(model, [prompts[i] for i in idx], trie, beams, pad_id, ex), strict=True
-        ):
+        helper = assistant[idx] if assistant is not None else None
+        rows = trie_beam_search(model, [prompts[i] for i in idx], trie, beams, pad_id, ex, helper, assistant_weight)
+        for i, row in zip(idx, rows, strict=True):
             found[i] = row
     return found
 
