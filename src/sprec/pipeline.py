@@ -142,10 +142,8 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
             seconds = stage_classical(method, ds, cfg, run_dir, path)
         progress.record(method if method == "popularity" else f"{method}: train", seconds)
         return {method: path}
-    if method == "hybrid":
-        return stage_hybrid(ds, cfg, run_dir, progress)
-    if method == "d3":
-        return stage_d3(ds, cfg, run_dir, progress)
+    if method in ("hybrid", "d3"):
+        return stage_per_model(method, ds, cfg, run_dir, progress)
     from sprec.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
 
     if method.startswith("rerank-"):
@@ -167,31 +165,21 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
     return out
 
 
-def stage_hybrid(ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
-    """One hybrid row per LLM model of the run: the retriever's candidates ranked with that model's scores."""
-    from sprec.llm_stages import hybrid_models, predict_hybrid
+def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
+    """One row per LLM model of the run: `hybrid` (the retriever's candidates ranked with the model's scores) or
+    `d3` (the model's trie beam search guided by the classical assistant)."""
+    from sprec.llm_stages import hybrid_models, predict_d3, predict_hybrid
 
     out, retriever = {}, cfg.hybrid.retriever
     for model_name, adapter in hybrid_models(ds, cfg, run_dir):
-        name = f"{retriever} > {model_name}"
-        out[name] = run_dir / "predictions" / f"{retriever}-{slug(model_name)}.json"
+        if method == "hybrid":
+            name, stem, predict, stage = f"{retriever} > {model_name}", retriever, predict_hybrid, "rank"
+        else:
+            name, stem, predict, stage = f"d3: {model_name} (trie)", "d3", predict_d3, "recommend"
+        out[name] = run_dir / "predictions" / f"{stem}-{slug(model_name)}.json"
         with main_process_first():
-            predict_hybrid(name, adapter, ds, cfg, run_dir, out[name])
-        progress.record(f"{name}: rank", load_predictions(out[name]).meta.get("seconds"))
-    return out
-
-
-def stage_d3(ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
-    """One D3 row per LLM model of the run: its trie beam search guided by the classical assistant."""
-    from sprec.llm_stages import hybrid_models, predict_d3
-
-    out = {}
-    for model_name, adapter in hybrid_models(ds, cfg, run_dir):
-        name = f"d3: {model_name} (trie)"
-        out[name] = run_dir / "predictions" / f"d3-{slug(model_name)}.json"
-        with main_process_first():
-            predict_d3(name, adapter, ds, cfg, run_dir, out[name])
-        progress.record(f"{name}: recommend", load_predictions(out[name]).meta.get("seconds"))
+            predict(name, adapter, ds, cfg, run_dir, out[name])
+        progress.record(f"{name}: {stage}", load_predictions(out[name]).meta.get("seconds"))
     return out
 
 

@@ -26,6 +26,11 @@ def sequence_logps(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 Losses = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
 
 
+def _rewards(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta: float):
+    """The implicit rewards beta * h(y) of the chosen and the rejected answers."""
+    return beta * (policy_chosen - ref_chosen), beta * (policy_rejected - ref_rejected)
+
+
 def dpo_loss(
     policy_chosen: torch.Tensor,
     policy_rejected: torch.Tensor,
@@ -34,8 +39,7 @@ def dpo_loss(
     beta: float,
 ) -> Losses:
     """Per-example DPO losses and the chosen / rejected rewards beta * h(y). All inputs: (B,)."""
-    chosen = beta * (policy_chosen - ref_chosen)
-    rejected = beta * (policy_rejected - ref_rejected)
+    chosen, rejected = _rewards(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta)
     return -F.logsigmoid(chosen - rejected), chosen.detach(), rejected.detach()
 
 
@@ -49,8 +53,7 @@ def sdpo_loss(
 ) -> Losses:
     """Per-example S-DPO losses. chosen: (B,); rejected: (B, M); rejected_mask (B, M) marks real negatives
     (rows may have fewer than M). Returns losses (B,), chosen rewards (B,), rejected rewards (B, M)."""
-    chosen = beta * (policy_chosen - ref_chosen)
-    rejected = beta * (policy_rejected - ref_rejected)
+    chosen, rejected = _rewards(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta)
     margins = rejected - chosen[:, None]
     if rejected_mask is not None:
         margins = margins.masked_fill(~rejected_mask, float("-inf"))
@@ -66,8 +69,7 @@ def dmpo_loss(
     rejected_mask: torch.Tensor | None = None,
 ) -> Losses:
     """Per-example DMPO losses; shapes as sdpo_loss (the average runs over the real negatives of each row)."""
-    chosen = beta * (policy_chosen - ref_chosen)
-    rejected = beta * (policy_rejected - ref_rejected)
+    chosen, rejected = _rewards(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta)
     mask = torch.ones_like(rejected, dtype=torch.bool) if rejected_mask is None else rejected_mask
     mean_rejected = (rejected * mask).sum(1) / mask.sum(1).clamp(min=1)
     return -F.logsigmoid(chosen - mean_rejected), chosen.detach(), rejected.detach()
