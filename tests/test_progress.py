@@ -86,3 +86,18 @@ def test_progress_lines_count_stages_skip_earlier_sessions_and_end_with_all_done
     progress.record("sft: train", 1290.0)
     assert "sft: train done; 3/3 stages (1 done in earlier sessions), 22 min in this session, all done" in (
         capsys.readouterr().err)  # fmt: skip
+
+
+def test_a_stage_whose_output_predates_the_session_is_not_replayed(tmp_path, capsys):
+    import os
+
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text("{}")
+    os.utime(old, (1.0, 1.0))  # written long before this session
+    progress = RunProgress({"popularity": 0.0, "itemknn: train": 5.0}, {})
+    capsys.readouterr()
+    progress.record("popularity", 0.0, old)  # a 0-second stage: only its file tells it was loaded
+    assert capsys.readouterr().err == "" and progress.resumed == 1
+    new.write_text("{}")
+    progress.record("itemknn: train", 0.4, new)
+    assert "itemknn: train done; 2/2 stages (1 done in earlier sessions)" in capsys.readouterr().err

@@ -140,7 +140,7 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
         path = run_dir / "predictions" / f"{method}.json"
         with main_process_first():
             seconds = stage_classical(method, ds, cfg, run_dir, path)
-        progress.record(method if method == "popularity" else f"{method}: train", seconds)
+        progress.record(method if method == "popularity" else f"{method}: train", seconds, path)
         return {method: path}
     if method in ("hybrid", "d3"):
         return stage_per_model(method, ds, cfg, run_dir, progress)
@@ -150,18 +150,18 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
         name, path = f"{method} (embedding)", run_dir / "predictions" / f"{method}-embedding.json"
         with main_process_first():
             rerank_sft(method, ds, cfg, path)
-        progress.record(f"{name}: rerank", load_predictions(path).meta.get("seconds"))
+        progress.record(f"{name}: rerank", load_predictions(path).meta.get("seconds"), path)
         return {name: path}
     out = {}
     for model_name, adapter, train_seconds in train_method(method, ds, cfg, run_dir):
-        progress.record(f"{model_name}: train", train_seconds)
+        progress.record(f"{model_name}: train", train_seconds, adapter)
         for g in cfg.groundings:
             name = f"{model_name} ({g})"
             out[name] = run_dir / "predictions" / f"{slug(model_name)}-{g}.json"
             with main_process_first():
                 predict_llm(name, adapter, ds, cfg, g, out[name])
             # as recorded by the stage itself, so that a resumed run keeps the times of earlier sessions
-            progress.record(f"{name}: recommend", load_predictions(out[name]).meta.get("seconds"))
+            progress.record(f"{name}: recommend", load_predictions(out[name]).meta.get("seconds"), out[name])
     return out
 
 
@@ -179,7 +179,7 @@ def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pro
         out[name] = run_dir / "predictions" / f"{stem}-{slug(model_name)}.json"
         with main_process_first():
             predict(name, adapter, ds, cfg, run_dir, out[name])
-        progress.record(f"{name}: {stage}", load_predictions(out[name]).meta.get("seconds"))
+        progress.record(f"{name}: {stage}", load_predictions(out[name]).meta.get("seconds"), out[name])
     return out
 
 

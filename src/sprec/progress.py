@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from sprec.config import RunConfig
 
@@ -122,11 +123,14 @@ class RunProgress:
         if self.enabled:
             print(f"[sprec run] {text}", file=sys.stderr, flush=True)
 
-    def record(self, stage: str, seconds: float | None) -> None:
-        """Stage `stage` took `seconds` (None when an earlier session did not record it)."""
+    def record(self, stage: str, seconds: float | None, output: Path | None = None) -> None:
+        """Stage `stage` took `seconds` (None when an earlier session did not record it); `output`, the file or
+        folder it wrote, tells a stage done in an earlier session (written before this one started)."""
         now = time.time()
-        # a stage that took longer than the time since the last line was loaded from an earlier session
-        loaded = seconds is None or (seconds > 1.0 and now - self.last < 0.5 * seconds)
+        if output is not None and Path(output).exists():
+            loaded = Path(output).stat().st_mtime < self.start
+        else:  # a stage that took longer than the time since the last line was loaded from an earlier session
+            loaded = seconds is None or (seconds > 1.0 and now - self.last < 0.5 * seconds)
         self.measured[stage], self.last = seconds, now
         if loaded:
             self.resumed += 1
