@@ -139,9 +139,9 @@ def frontier(points: list[dict], measures: dict[str, str], path: Path, k: int) -
     handles += [plt.Line2D([], [], color="k", marker="o", ls="", label="rows of the run"),
                 plt.Line2D([], [], color="grey", marker="s", ls="", label="weight 0 (the base list)"),
                 plt.Line2D([], [], mec="red", mfc="none", marker="o", ls="", ms=10, label="Pareto-optimal")]
-    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8)
     fig.suptitle("Relevance-diversity frontier: each line sweeps one knob of one base list from 0 to 1")
-    fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+    fig.tight_layout(rect=(0, 0.16, 1, 0.95))  # the legend goes below the panels' axis labels
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 6), fontsize=8)
     return _save(fig, path)
 
 
