@@ -142,7 +142,7 @@ def frontier(points: list[dict], measures: dict[str, str], path: Path, k: int) -
     fig.suptitle("Relevance-diversity frontier: each line sweeps one knob of one base list from 0 to 1")
     fig.tight_layout(rect=(0, 0.16, 1, 0.95))  # the legend goes below the panels' axis labels
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 6), fontsize=8)
-    return _save(fig, path)
+    return _save(fig, path, tight=False)
 
 
 def size_curve(rows: list[dict], path: Path) -> Path:
@@ -172,9 +172,11 @@ def size_curve(rows: list[dict], path: Path) -> Path:
     return _save(fig, path)
 
 
-def _save(fig, path: Path) -> Path:
+def _save(fig, path: Path, tight: bool = True) -> Path:
+    """Write a PNG; `tight=False` keeps a layout the caller made (room left for a figure-level legend)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.tight_layout()
+    if tight:
+        fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
