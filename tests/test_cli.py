@@ -47,6 +47,11 @@ def test_prepare_baseline_evaluate_chain(tmp_path):
         assert r.returncode == 0, r.stderr
         r = sprec("evaluate", "--data", tmp_path / "d3", "--predictions", tmp_path / f"{baseline}.json", "-k", 3)
         assert r.returncode == 0 and "| 3 |" in r.stdout
+    # predictions made for another split are refused, not scored against the wrong rows
+    other = json.loads((tmp_path / "popularity.json").read_text()) | {"split": "valid"}
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    r = sprec("evaluate", "--data", tmp_path / "d3", "--predictions", tmp_path / "other.json", "-k", 3)
+    assert r.returncode == 2 and "holds predictions for split 'valid', not 'test'" in r.stderr
 
 
 @pytest.mark.parametrize(

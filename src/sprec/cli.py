@@ -105,6 +105,11 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
 
         ds = Dataset.load(a.data)
         preds = load_predictions(a.predictions)
+        for key, mine in (("dataset", ds.name), ("split", a.split)):
+            theirs = preds.meta.get(key)
+            if theirs is not None and theirs != mine:
+                raise SprecError(f"{a.predictions} holds predictions for {key} {theirs!r}, not {mine!r}; evaluate "
+                                 f"them against their own {key}")  # fmt: skip
         results = evaluate_predictions(ds.splits[a.split], ds.catalog, preds.topk, ks, a.predictions)
     else:
         raise SprecError("give --data DIR (a prepared dataset) or --test TEST.json --catalog DIR (SPRec format)")

@@ -71,3 +71,13 @@ def test_missing_column(tmp_path):
     (tmp_path / "ratings.csv").write_text("userId,movieId,rating,timestamp\n")
     with pytest.raises(DataError, match=r"missing column\(s\) \['title', 'genres'\]"):
         read_movielens(tmp_path)
+
+
+def test_ml100k_items_in_utf8_or_latin1_give_the_same_titles(tmp_path):
+    for name, encoding in (("utf8", "utf-8"), ("latin1", "latin-1")):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "u.data").write_text("1\t2\t3\t881250949\n")
+        (folder / "u.item").write_bytes("2|Café Society (1995)|01-Jan-1995||url".encode(encoding) + b"|0" * 19 + b"\n")
+        log = read_movielens(folder)
+        assert log.items[0].title == "Café Society (1995)"  # not "CafÃ© Society"

@@ -58,3 +58,10 @@ def test_recbole_and_raw_ml100k_prepare_to_the_same_dataset(shared):
     b = prep("movielens", shared / "data/movielens/raw/ml-100k")
     assert a.splits["test"] == b.splits["test"] and a.meta["stats"] == b.meta["stats"]
     assert sum(x.title == y.title for x, y in zip(a.catalog.items, b.catalog.items, strict=True)) > 1300
+
+
+def test_a_tab_inside_a_value_is_an_error_not_shifted_columns(tmp_path):
+    d = _write(tmp_path, "user_id:token\titem_id:token\ttimestamp:float\n1\t1\t5\n",
+               "item_id:token\ttitle:token_seq\n1\tA\tTitle\n")  # fmt: skip
+    with pytest.raises(DataError, match=r"toy.item, row 2: expected 2 '\\t'-separated fields, found 3; is there"):
+        read_recbole(d)

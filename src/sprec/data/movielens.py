@@ -40,10 +40,12 @@ def number(value: str, path: Path, row: int, what: str) -> float:
     return x
 
 
-def fields(line: str, sep: str, n: int, path: Path, row: int) -> list[str]:
+def fields(line: str, sep: str, n: int, path: Path, row: int, exact: bool = False) -> list[str]:
+    """The fields of a line: at least n (exactly n with `exact`: a separator inside a value shifts columns)."""
     parts = line.split(sep)
-    if len(parts) < n:
-        raise DataError(f"expected {n} {sep!r}-separated fields, found {len(parts)}", path, row)
+    if len(parts) < n or (exact and len(parts) != n):
+        hint = f"; is there a {sep!r} inside a value?" if len(parts) > n else ""
+        raise DataError(f"expected {n} {sep!r}-separated fields, found {len(parts)}{hint}", path, row)
     return parts
 
 
@@ -54,7 +56,9 @@ def read_ml100k(path: Path) -> RawLog:
         names = [ln.split("|")[0] for ln in read_text(path / "u.genre", "latin-1").splitlines() if ln.strip()]
         genres = names or genres
     items = []
-    for row, line in enumerate(read_text(item_file, "latin-1").splitlines(), 1):  # u.item is latin-1
+    log = RawLog("movielens-100k", items, item_noun="movie", genre_groups=MOVIELENS_GENRE_GROUPS)
+    # GroupLens ships u.item in latin-1; a re-encoded UTF-8 copy read as latin-1 would give mojibake titles
+    for row, line in enumerate(_read_maybe_latin1(item_file, log).splitlines(), 1):
         if not line.strip():
             continue
         f = fields(line, "|", 5 + len(genres), item_file, row)
@@ -62,7 +66,6 @@ def read_ml100k(path: Path) -> RawLog:
         if any(x not in ("0", "1") for x in flags):
             raise DataError(f"genre flags must be 0/1, found {flags}", item_file, row)
         items.append(RawItem(f[0], f[1].strip(), tuple(g for g, x in zip(genres, flags, strict=True) if x == "1")))
-    log = RawLog("movielens-100k", items, item_noun="movie", genre_groups=MOVIELENS_GENRE_GROUPS)
     return _read_ratings(log, path / "u.data", "\t")
 
 
@@ -76,7 +79,8 @@ def _read_ratings(log: RawLog, path: Path, sep: str) -> RawLog:
 
 
 def _read_maybe_latin1(path: Path, log: RawLog) -> str:
-    """ml-1m ships ISO-8859-1, ml-10m UTF-8 (GroupLens READMEs); the choice is recorded in the notes."""
+    """UTF-8, else ISO-8859-1 (ml-100k and ml-1m ship latin-1, ml-10m UTF-8; GroupLens READMEs); the choice is
+    recorded in the notes."""
     try:
         return read_text(path)
     except DataError:

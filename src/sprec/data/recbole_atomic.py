@@ -46,7 +46,7 @@ def _table(path: Path):
     cols = _header(lines[0], path)
     for row, line in enumerate(lines[1:], 2):
         if line.strip():
-            yield row, cols, fields(line, "\t", len(cols), path, row)
+            yield row, cols, fields(line, "\t", len(cols), path, row, exact=True)
 
 
 def split_genres(tokens: list[str], vocab: list[str] | None) -> tuple[str, ...]:
