@@ -156,6 +156,14 @@ def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, 
     own = at("itemknn > sft", "fusion weight a", hybrid["weight"])
     assert own["NDCG"] == pytest.approx(rows["itemknn > sft"]["2"]["NDCG"])  # the hybrid's own weight: its row
     assert any(p["pareto_MGU"] for p in points)
+    # the stored lists evaluated again (`sprec evaluate --run`): as they are, and with history excluded
+    from sprec.reevaluate import evaluate_run
+
+    same, _ = evaluate_run(tmp_path / "run", False, [1, 2])
+    assert same["popularity"] == rows["popularity"] and same["sft (embedding)"] == rows["sft (embedding)"]
+    excluded, notes = evaluate_run(tmp_path / "run", True, [1, 2])
+    assert {"popularity", "itemknn", "sft (embedding)"} <= set(excluded)  # SFT grounded again from its texts
+    assert all("left out" in n for n in notes)
     assert "At NDCG@2 >= " in (tmp_path / "run/frontier/frontier.md").read_text()
 
 

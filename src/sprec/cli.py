@@ -96,6 +96,21 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
 
     ks = a.ks or [1, 5, 10]
     _new_file(a.output, "--output")
+    if a.run:
+        from sprec.evaluate import HISTORY_MODES
+        from sprec.reevaluate import evaluate_run
+
+        results, notes = evaluate_run(a.run, a.exclude_history, ks)
+        if a.output:
+            save_results(a.output, results)
+        print(f"# {a.run}: {HISTORY_MODES[a.exclude_history]}")
+        for name, by_k in results.items():
+            print(format_table(by_k, title=name) + "\n")
+        for note in notes:
+            print(note)
+        return
+    if not a.predictions:
+        raise SprecError("give --predictions P.json (or --run RUN_DIR for every list of a finished run)")
     if a.test or a.catalog:
         if not (a.test and a.catalog):
             raise SprecError("SPRec-format evaluation needs both --test TEST.json and --catalog DIR")
@@ -328,7 +343,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--split", default="test", choices=["valid", "test"])
     e.add_argument("--test", help="SPRec prompt JSON test file")
     e.add_argument("--catalog", help="SPRec catalog folder (id2name.json, name2genre.json, genre_dict.json)")
-    e.add_argument("--predictions", required=True, help="JSON: per test row, a list of item ids, best first")
+    e.add_argument("--predictions", help="JSON: per test row, a list of item ids, best first")
+    e.add_argument("--run", help="a finished run folder: every list it stored, evaluated again (no model is run)")
+    e.add_argument("--exclude-history", action="store_true", help="with --run: drop each row's history items "
+                   "(rankings filtered, embedding rows grounded again from their generations)")  # fmt: skip
     _add_ks(e)
     e.add_argument("--output", help="write the metrics JSON here ({K: {metric: value}})")
     e.set_defaults(func=cmd_evaluate)

@@ -1,0 +1,47 @@
+"""`sprec evaluate --run RUN_DIR`: a finished run's stored lists evaluated again, in either history mode and at
+any K, without regenerating anything: rankings drop the history after the fact, embedding-grounded LLM rows are
+grounded again from their stored generations (history excluded when asked), trie beams are kept as decoded."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from sprec.data.dataset import Dataset
+from sprec.errors import DataError
+from sprec.evaluate import evaluate_predictions, lists_for_mode, load_predictions
+from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
+from sprec.io import read_json, read_jsonl
+
+
+def evaluate_run(run_dir: str | Path, exclude_history: bool, ks: list[int]) -> tuple[dict[str, dict], list[str]]:
+    """({row: {K: metrics}}, notes on rows left out) for every predictions file of the run."""
+    run_dir = Path(run_dir)
+    if not (run_dir / "data" / "meta.json").exists():
+        raise DataError("not a run folder (no data/meta.json); give the run_dir of a `sprec run`", run_dir)
+    ds = Dataset.load(run_dir / "data")
+    test, k = ds.splits["test"], max(ks)
+    config = read_json(run_dir / "run.json").get("config", {}) if (run_dir / "run.json").exists() else {}
+    embedder = (config.get("recommend") or {}).get("embedder")
+    results, notes, encoder = {}, [], None
+    for path in sorted((run_dir / "predictions").glob("*.json")):
+        preds = load_predictions(path)
+        name = preds.meta.get("method", path.stem)
+        lists = None
+        with contextlib.suppress(DataError):  # too short once the history is dropped: grounded again below
+            lists = lists_for_mode(preds, test, exclude_history, k, path)
+        generations = path.with_suffix(".generations.jsonl")
+        if lists is None and preds.meta.get("grounding") == "embedding" and generations.exists():
+            encoder = encoder or TitleEmbedder(embedder)
+            titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(generations)]
+            catalog = encoder.catalog([it.title for it in ds.catalog.items], path.parent)
+            excluded = [list(e.history) for e in test] if exclude_history else None
+            lists = nearest_items(l2_distances(encoder.encode(titles), catalog), k, excluded).tolist()
+        if lists is None:
+            notes.append(f"{name}: left out (trie beams are decoded in one history mode; their lists cannot change)")
+            continue
+        if min(len(row) for row in lists) < k:
+            notes.append(f"{name}: left out (its lists hold fewer than K = {k} items)")
+            continue
+        results[name] = evaluate_predictions(test, ds.catalog, lists, ks, path)
+    return results, notes
