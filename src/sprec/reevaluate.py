@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from sprec.baselines.scorers import classical_scorer
+from sprec.config import CLASSICAL, RunConfig, from_dict
 from sprec.data.dataset import Dataset
 from sprec.errors import DataError
 from sprec.evaluate import evaluate_predictions, lists_for_mode, load_predictions
@@ -37,8 +39,13 @@ def evaluate_run(run_dir: str | Path, exclude_history: bool, ks: list[int]) -> t
             catalog = encoder.catalog([it.title for it in ds.catalog.items], path.parent)
             excluded = [list(e.history) for e in test] if exclude_history else None
             lists = nearest_items(l2_distances(encoder.encode(titles), catalog), k, excluded).tolist()
+        if lists is None and name in CLASSICAL and config:  # cheap to score again: popularity, item-kNN, SASRec
+            cfg = from_dict(RunConfig, config, str(run_dir / "run.json"))
+            scores = classical_scorer(name, ds, cfg, run_dir)(test)
+            lists = nearest_items(-scores, k, [list(e.history) for e in test] if exclude_history else None).tolist()
         if lists is None:
-            notes.append(f"{name}: left out (trie beams are decoded in one history mode; their lists cannot change)")
+            notes.append(f"{name}: left out (its stored lists cannot give this mode: trie beams, or rankings too "
+                         "short to drop the history)")  # fmt: skip
             continue
         if min(len(row) for row in lists) < k:
             notes.append(f"{name}: left out (its lists hold fewer than K = {k} items)")
