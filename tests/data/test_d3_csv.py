@@ -81,3 +81,12 @@ def test_genre_groups_without_a_config_leave_out_a_label_every_item_has(tmp_path
     data = read_d3({**PATHS, "genres": str(tmp_path / "g.json")})
     assert data.catalog.genre_groups == ["fiction", "history", "romance"]
     assert data.drops["genre_label_on_most_items_not_a_group:Books"] == 1
+
+
+@pytest.mark.parametrize("name", ["d3-csv-example", "ml-latest-small", "ml-100k", "goodreads"])
+def test_every_shipped_data_config_prepares(name, shared):
+    from sprec.config import load_data_config
+    from tests.conftest import ROOT
+
+    ds = prepare_dataset(load_data_config(ROOT / f"configs/data/{name}.yaml"))
+    assert ds.splits["test"] and ds.catalog.genre_groups
