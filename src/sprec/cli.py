@@ -266,7 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--epochs", type=float, nargs="+", default=[1.0], help="SFT epochs per point")
     c.add_argument("--root", default="runs/size-curve", help="one run folder per point goes here")
     c.add_argument("--include", nargs="*", default=[], help="other finished run folders with an SFT row")
-    c.add_argument("--out", default="docs/results/signal", help="curve.md / .csv / .json and curve.png")
+    c.add_argument("--out", default="runs/size-curve/curve", help="curve.md / .csv / .json and curve.png (copy "
+                   "what you want to keep into docs/)")  # fmt: skip
     c.set_defaults(func=cmd_size_curve)
 
     train = sub.add_parser("train", help="training stages").add_subparsers(dest="train_command", required=True)
