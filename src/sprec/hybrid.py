@@ -74,6 +74,11 @@ def llm_scores(logps: np.ndarray, lengths: np.ndarray, normalise: bool, prior: n
     return logps / np.maximum(lengths, 1) if normalise else logps
 
 
+def per_candidate(items: np.ndarray, values: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Item-level values (of the sorted unique `items`) laid out as the (N, C) candidate ids."""
+    return np.asarray(values, dtype=np.float64)[np.searchsorted(items, ids)]
+
+
 def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, grid=GRID,
                      k: int = 10) -> dict[float, float]:  # fmt: skip
     """NDCG@k of the fused lists at every weight of `grid` (the candidates hold history items or not as the

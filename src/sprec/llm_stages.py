@@ -15,7 +15,7 @@ from sprec.config import RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluate import list_length, prediction_meta, save_predictions
 from sprec.grounding import TitleEmbedder, extract_title
-from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, top_candidates
+from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import read_jsonl, write_jsonl, write_npz
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
@@ -161,8 +161,7 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
         if not cache.exists():
             write_npz(cache, items=items, logps=prior_logps(model, prompter, items))
         with np.load(cache) as f:
-            lookup = dict(zip(f["items"].tolist(), f["logps"].tolist(), strict=True))
-        prior = {split: np.vectorize(lookup.__getitem__, otypes=[np.float64])(c.ids) for split, c in cands.items()}
+            prior = {split: per_candidate(f["items"], f["logps"], c.ids) for split, c in cands.items()}
     variants = [(n, c) for n in ([h.normalise] if h.normalise is not None else [False, True])
                 for c in ([h.calibrate] if h.calibrate is not None else [False, True])]  # fmt: skip
 

@@ -12,7 +12,7 @@ from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig, from_dict
 from sprec.data.dataset import Dataset, Example
 from sprec.errors import DataError
-from sprec.hybrid import fuse, llm_scores, top_candidates
+from sprec.hybrid import fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import read_json
 from sprec.llm.model import load_model
 from sprec.pipeline import slug
@@ -53,8 +53,7 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
     prior = None
     if "calibrated" in variant:
         items = np.unique(cands.ids)
-        lookup = dict(zip(items.tolist(), prior_logps(model, prompter, items).tolist(), strict=True))
-        prior = np.vectorize(lookup.__getitem__, otypes=[np.float64])(cands.ids)
+        prior = per_candidate(items, prior_logps(model, prompter, items), cands.ids)
     scores = llm_scores(logps, lengths, variant.startswith("per token"), prior)
     used = {"retriever": cfg.hybrid.retriever, "weight": meta["weight"], "llm_score": variant}
     return fuse(cands, scores, meta["weight"])[:, :k], used
