@@ -44,6 +44,12 @@ def test_other_config_in_same_run_dir_is_refused_naming_the_change_and_a_moved_r
     cfg.eval.exclude_history, cfg.methods = "both", []  # fewer methods than recorded: also another config
     with pytest.raises(ConfigError, match=r"methods: \['popularity'\] no longer listed"):
         run(cfg)
+    cfg.methods, cfg.d3.weight, cfg.hybrid.normalise = ["popularity"], 2.0, True  # settings of methods not run
+    assert run(cfg) == first
+    cfg.methods, cfg.d3.weight = ["popularity", "d3"], 0.5  # ... count once one of their methods is in the run
+    with pytest.raises(ConfigError, match=r"d3.weight: 2.0 -> 0.5"):
+        run(cfg)
+    cfg.methods, cfg.d3.weight, cfg.hybrid.normalise = ["popularity"], 0.5, None
     shutil.move(tmp_path / "run", tmp_path / "moved")
     cfg.run_dir, cfg.methods, cfg.threads = str(tmp_path / "moved"), ["popularity"], 1  # threads: not compared
     before = torch.get_num_threads()
@@ -179,9 +185,16 @@ def test_reweighted_sft_dmpo_and_semantic_negatives_are_rows(tiny_model_dir, tmp
 
 def test_d3_rows_decode_each_llm_model_with_the_assistant(tiny_model_dir, tmp_path):
     raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
-    raw |= {"methods": ["itemknn", "sft", "d3"], "groundings": ["trie"], "d3": {"assistant": "itemknn", "weight": 2.0}}
+    raw |= {"methods": ["itemknn", "sft", "dpo", "d3"], "groundings": ["trie"],
+            "d3": {"assistant": "itemknn", "weight": 2.0, "models": ["sft"]}}  # fmt: skip
     results = run(from_dict(RunConfig, raw))["history allowed"]
-    assert list(results) == ["itemknn", "sft (trie)", "d3: sft (trie)"]
+    assert list(results) == ["itemknn", "sft (trie)", "dpo (trie)", "d3: sft (trie)"]  # only the model named
     pred = json.loads((tmp_path / "run/predictions/d3-sft.json").read_text())
     assert pred["assistant"] == "itemknn" and pred["weight"] == 2.0 and not pred["history_filterable"]
     assert all(len(set(row)) == 2 for row in pred["topk"])
+    with pytest.raises(ConfigError, match=r"no model \['dpo t=2'\] in this run"):
+        run(from_dict(RunConfig, raw | {"d3": raw["d3"] | {"models": ["dpo t=2"]}}))
+    with pytest.raises(ConfigError, match=r"d3.models: 'sprec t=1' needs 'sprec' in methods"):
+        from_dict(RunConfig, raw | {"d3": {"models": ["sprec t=1"]}})
+    with pytest.raises(ConfigError, match=r"d3.models: 'best' is not a model row"):
+        from_dict(RunConfig, raw | {"d3": {"models": ["best"]}})

@@ -345,6 +345,8 @@ class HybridSettings:
     # subtract the answer's log-probability under a history-free prompt (the item's prior); null: validation
     calibrate: bool | None = None
     rows_per_batch: int = 1  # prompts scored together (each with all its candidates on its own KV cache)
+    # the LLM models that get a hybrid row, by row name ("sft", "dpo", "sprec t=2"); null: every model of the run
+    models: list[str] | None = None
 
     def __post_init__(self):
         if self.retriever not in CLASSICAL:
@@ -362,6 +364,9 @@ class D3Settings:
 
     assistant: str = "sasrec"  # sasrec | itemknn | popularity
     weight: float = 0.5  # items rank by log pi(answer | prompt) + weight * log p_assistant(item)
+    # the LLM models decoded with D3, by row name ("sft", "sprec t=2"); null: every model of the run. Each is
+    # a trie beam search over the test rows (minutes per model on a CPU), so a long run names the ones it needs.
+    models: list[str] | None = None
 
     def __post_init__(self):
         if self.assistant not in CLASSICAL:
@@ -433,6 +438,13 @@ class RunConfig:
             raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")
         for g in self.groundings:
             dataclasses.replace(self.recommend, grounding=g)  # validates the name
+        for section in ("hybrid", "d3"):
+            for name in getattr(self, section).models or []:
+                method = name.split(" t=")[0]
+                if method not in METHODS:
+                    raise ConfigError(f"{section}.models: {name!r} is not a model row (e.g. 'sft', 'sprec t=2')")
+                if method not in [*self.methods, "sft"]:
+                    raise ConfigError(f"{section}.models: {name!r} needs {method!r} in methods")
         if "hybrid" in self.methods and self.hybrid.candidates < max(self.eval.ks):
             raise ConfigError(f"hybrid.candidates ({self.hybrid.candidates}) must be at least the largest K "
                               f"({max(self.eval.ks)})")  # fmt: skip

@@ -13,6 +13,7 @@ from sprec.baselines.rerank import calibrated, mmr, nearest_candidates, populari
 from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig
 from sprec.data.dataset import Dataset
+from sprec.errors import ConfigError
 from sprec.evaluate import list_length, prediction_meta, save_predictions
 from sprec.grounding import TitleEmbedder, extract_title
 from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
@@ -127,10 +128,17 @@ def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str)
     return Candidates.load(path)
 
 
-def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path) -> list[tuple[str, Path]]:
-    """(row name, adapter) of every LLM model the run trains (the SFT model when it trains none)."""
+def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path, only: list[str] | None = None) -> list[tuple[str, Path]]:
+    """(row name, adapter) of every LLM model the run trains (the SFT model when it trains none), or of the
+    models named in `only` ("sft", "sprec t=2"); only the methods those belong to are trained."""
     methods = [m for m in cfg.methods if m in LLM_METHODS] or ["sft"]
-    return [(name, adapter) for m in methods for name, adapter, _ in train_method(m, ds, cfg, run_dir)]
+    if only is not None:
+        methods = [m for m in dict.fromkeys([*methods, "sft"]) if any(n.split(" t=")[0] == m for n in only)]
+    found = [(name, adapter) for m in methods for name, adapter, _ in train_method(m, ds, cfg, run_dir)]
+    missing = sorted(set(only or []) - {name for name, _ in found})
+    if missing:
+        raise ConfigError(f"no model {missing} in this run; its LLM models: {[n for n, _ in found]}")
+    return [(name, adapter) for name, adapter in found if only is None or name in only]
 
 
 def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> None:

@@ -59,9 +59,20 @@ def _recorded_settings_hold(recorded, current) -> bool:
     return not _changed_settings(recorded, current)
 
 
+# settings that only these methods read: a change there matters only when either run has one of them
+_SETTINGS_OF = {
+    "hybrid": {"hybrid", "sprec-hybrid"},
+    "d3": {"d3"},
+    "sdpo_negatives": {"sdpo", "dmpo"},
+    "sft_reweight_exponent": {"sft-reweighted"},
+    "rerank": {"rerank-pop", "rerank-mmr", "rerank-calibrated"},
+}
+
+
 def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
-    """A run folder takes only its own config again, or the same config with more methods (rows are added). The
-    folder's own path is not compared: a moved or copied run folder resumes."""
+    """A run folder takes only its own config again, or the same config with more methods (rows are added);
+    settings of methods neither run has may differ. The folder's own path is not compared: a moved or copied
+    run folder resumes."""
     info = run_dir / "run.json"
     if not info.exists():
         return
@@ -69,6 +80,9 @@ def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
     methods = recorded.pop("methods", [])
     for machine_setting in ("run_dir", "threads"):  # where and how fast, not what is computed
         recorded.pop(machine_setting, None)
+    for section, users in _SETTINGS_OF.items():
+        if not users & {*methods, *cfg_dict["methods"]}:
+            recorded.pop(section, None)
     changed = _changed_settings(recorded, cfg_dict)
     dropped = [m for m in methods if m not in cfg_dict["methods"]]
     if changed or dropped:
@@ -171,7 +185,7 @@ def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pro
     from sprec.llm_stages import hybrid_models, predict_d3, predict_hybrid
 
     out, retriever = {}, cfg.hybrid.retriever
-    for model_name, adapter in hybrid_models(ds, cfg, run_dir):
+    for model_name, adapter in hybrid_models(ds, cfg, run_dir, getattr(cfg, method).models):
         if method == "hybrid":
             name, stem, predict, stage = f"{retriever} > {model_name}", retriever, predict_hybrid, "rank"
         else:
