@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from sprec.errors import SprecError
+from sprec.hub import stay_offline
 
 
 def _with(settings, section: str, overrides: dict):
@@ -356,6 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    stay_offline()
     try:
         args.func(args)
     except SprecError as e:

@@ -158,6 +158,7 @@ class ModelConfig:
     lora: LoraSettings = field(default_factory=LoraSettings)
     system_prompt: str | None = "You recommend {noun}s."  # None: the chat template's own default
     max_prompt_tokens: int = 512  # longer histories lose their oldest items (counted)
+    allow_download: bool = False  # fetch a hub id that is not cached (sprec runs offline otherwise; sprec.hub)
 
     def __post_init__(self):
         if self.dtype not in ("float32", "bfloat16"):

