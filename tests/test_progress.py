@@ -45,18 +45,22 @@ def test_plan_of_the_goodreads_config_names_every_recorded_stage():
     cfg = load_run_config("configs/goodreads-cpu.yaml")
     plan = plan_run(cfg, n_train=5000, n_test=1000)
     u = SECONDS_PER_UNIT
+    models = ["sft", "dmpo", "dpo-semantic", "sft-reweighted", "dpo", "sdpo", "sprec t=1", "sprec t=2"]
     assert list(plan) == [
-        "prepare", "popularity", "sasrec: train", "itemknn: train", "sft: train", "sft (embedding): recommend",
-        "dpo: train", "dpo (embedding): recommend", "sdpo: train", "sdpo (embedding): recommend", "sprec t=1: train",
-        "sprec t=1 (embedding): recommend", "sprec t=2: train", "sprec t=2 (embedding): recommend",
-        "rerank-pop (embedding): rerank", "rerank-mmr (embedding): rerank", "sasrec > sft: rank",
-        "sasrec > dpo: rank", "sasrec > sdpo: rank", "sasrec > sprec t=1: rank", "sasrec > sprec t=2: rank",
+        "prepare", "popularity", "sasrec: train", "itemknn: train",
+        *[stage for m in models for stage in (f"{m}: train", f"{m} (embedding): recommend")],
+        "rerank-pop (embedding): rerank", "rerank-mmr (embedding): rerank", "rerank-calibrated (embedding): rerank",
+        "d3: sft (trie): recommend",  # d3.models: only the SFT model is decoded with D3
     ]  # fmt: skip
-    assert plan["sasrec > dpo: rank"] == pytest.approx(u["rank"] * (1000 + 256))  # test and validation rows
     assert plan["sft: train"] == pytest.approx(1024 * u["sft"])
     assert plan["sdpo: train"] == pytest.approx(256 * u["dpo"] * 1.4)  # 3 negatives: 1 + 0.2 * 2
     assert plan["sprec t=2: train"] == pytest.approx(256 * (u["selfplay"] + u["sft"] + u["dpo"]))
     assert plan["sft (embedding): recommend"] == pytest.approx(1000 * u["generate"])
+    assert plan["d3: sft (trie): recommend"] == pytest.approx(1000 * u["beam"])
+    cfg.methods, cfg.d3.models = [*cfg.methods, "hybrid"], None  # every model gets a hybrid and a D3 row
+    plan = plan_run(cfg, n_train=5000, n_test=1000)
+    assert plan["sasrec > dpo: rank"] == pytest.approx(u["rank"] * (1000 + 256))  # test and validation rows
+    assert {k for k in plan if k.startswith("d3:")} == {f"d3: {m} (trie): recommend" for m in models}
 
 
 def test_without_the_sft_row_its_training_is_planned_into_the_first_method(tmp_path):

@@ -425,6 +425,8 @@ class RunConfig:
     d3: D3Settings = field(default_factory=D3Settings)
     groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
     seed: int = 0
+    # several seeds: one whole run per seed in run_dir/seed-N with every seed set to N; results.md: mean +- sd
+    seeds: list[int] | None = None
     # torch threads per process; null: the cores this process may use (CPU affinity) / processes. On a shared
     # machine, jobs with torch's default threads each run several times slower: give each its share.
     threads: int | None = None
@@ -432,6 +434,8 @@ class RunConfig:
     def __post_init__(self):
         if not 0 <= self.sft_reweight_exponent < 10:
             raise ConfigError(f"sft_reweight_exponent must be in [0, 10), got {self.sft_reweight_exponent}")
+        if self.seeds is not None and (not self.seeds or len(set(self.seeds)) != len(self.seeds)):
+            raise ConfigError(f"seeds must be a non-empty list of distinct integers, got {self.seeds}")
         if self.threads is not None and self.threads < 1:
             raise ConfigError(f"threads must be a positive number or null, got {self.threads}")
         unknown = [m for m in self.methods if m not in METHODS]

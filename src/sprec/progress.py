@@ -87,10 +87,10 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
     hybrids = {}  # each LLM model scores the retriever's candidates of the test and validation rows
     if "hybrid" in cfg.methods:
         n_valid = min(n_test, 256)  # the prepared validation split is small (256 in the shipped configs)
-        scored = list(models) or ["sft"]
+        scored = cfg.hybrid.models or list(models) or ["sft"]
         hybrids = {f"{cfg.hybrid.retriever} > {m}: rank": u["rank"] * (n_test + n_valid) for m in scored}
     if "d3" in cfg.methods:  # trie beam search of each LLM model's test rows
-        hybrids |= {f"d3: {m} (trie): recommend": recommend["trie"] for m in (list(models) or ["sft"])}
+        hybrids |= {f"d3: {m} (trie): recommend": recommend["trie"] for m in (cfg.d3.models or list(models) or ["sft"])}
     plan = {"prepare": 1.0, **({"popularity": 0.0} if "popularity" in cfg.methods else {})}
     if "sasrec" in cfg.methods:
         plan["sasrec: train"] = 60.0  # up to a few minutes on ml-100k's 70k windows, whatever the LLM

@@ -1,0 +1,89 @@
+"""One experiment over several seeds (`seeds: [0, 1, 2]` in a run config). Each seed is a whole run in
+`run_dir/seed-N/`, resumable on its own, with every seed of the config set to N (training subsets and order,
+LoRA initialisation, negatives, self-play prompts, SASRec); the data and its test rows are the same for all.
+`run_dir/results.md` gives mean +- sd over the seeds beside the paired-bootstrap intervals of the first seed:
+the two answer different questions (how much a rerun moves a number; whether two rows differ on these rows)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+from sprec.config import RunConfig
+from sprec.evaluate import PAPER_METRICS
+from sprec.io import atomic_write_text, read_json, write_json
+
+
+def for_seed(cfg: RunConfig, seed: int) -> RunConfig:
+    """The config of one seed's run: every seed in it set to `seed`, its own folder under run_dir."""
+    sp = cfg.selfplay
+    return dataclasses.replace(
+        cfg, seed=seed, seeds=None, run_dir=str(Path(cfg.run_dir) / f"seed-{seed}"),
+        sft=dataclasses.replace(cfg.sft, seed=seed), dpo=dataclasses.replace(cfg.dpo, seed=seed),
+        recommend=dataclasses.replace(cfg.recommend, seed=seed), sasrec=dataclasses.replace(cfg.sasrec, seed=seed),
+        selfplay=dataclasses.replace(sp, sft=dataclasses.replace(sp.sft, seed=seed),
+                                     dpo=dataclasses.replace(sp.dpo, seed=seed)),
+    )  # fmt: skip
+
+
+def mean_sd(values: list[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation (n - 1; 0 for a single value)."""
+    mean = sum(values) / len(values)
+    if len(values) < 2:
+        return mean, 0.0
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+
+
+def aggregate(per_seed: dict[int, dict]) -> dict:
+    """{mode: {row: {K: {metric: {"mean", "sd", "n"}}}}} over the seeds that have the row (a row missing from
+    some seed's run counts only the seeds that have it: `n` says how many)."""
+    out: dict = {}
+    for results in per_seed.values():
+        for mode, by_row in results.items():
+            for row, by_k in by_row.items():
+                for k, metrics in by_k.items():
+                    for name, value in metrics.items():
+                        if value is not None:
+                            out.setdefault(mode, {}).setdefault(row, {}).setdefault(k, {}).setdefault(name, [])
+                            out[mode][row][k][name].append(value)
+    for by_row in out.values():
+        for by_k in by_row.values():
+            for metrics in by_k.values():
+                for name, values in metrics.items():
+                    m, sd = mean_sd(values)
+                    metrics[name] = {"mean": m, "sd": sd, "n": len(values)}
+    return out
+
+
+def markdown(agg_mode: dict, k: str, metrics=PAPER_METRICS) -> str:
+    head = "| method | seeds | " + " | ".join(f"{m}@{k}" for m in metrics) + " |\n"
+    head += "|---" * (len(metrics) + 2) + "|\n"
+    body = ""
+    for row, by_k in agg_mode.items():
+        if k not in by_k:
+            continue
+        cells = [f"{by_k[k][m]['mean']:.4f} +- {by_k[k][m]['sd']:.4f}" if m in by_k[k] else "-" for m in metrics]
+        n = max(v["n"] for v in by_k[k].values())
+        body += f"| {row} | {n} | " + " | ".join(cells) + " |\n"
+    return head + body
+
+
+def write_seed_report(run_dir: Path, per_seed: dict[int, dict], ks: list[int]) -> str:
+    """run_dir/results.md (mean +- sd, then the first seed's own report with its paired-bootstrap intervals),
+    results.json and seeds.json; returns the mean +- sd tables."""
+    agg = aggregate(per_seed)
+    seeds = list(per_seed)
+    text = f"# Mean +- sd over seeds {seeds} (one run per seed: seed-N/)\n\n"
+    for mode, by_row in agg.items():
+        text += f"## {mode.capitalize()}\n\n" + "".join(f"{markdown(by_row, str(k))}\n" for k in ks)
+    tables, first = text, run_dir / f"seed-{seeds[0]}" / "results.md"
+    if first.exists():  # its tables and the paired-bootstrap differences between rows, one heading level down
+        body = first.read_text().replace("\n#", "\n##").removeprefix("# ")
+        text += f"## Seed {seeds[0]}: full tables and paired-bootstrap 95% intervals (`seed-{seeds[0]}/`)\n\n### {body}"
+    atomic_write_text(run_dir / "results.md", text)
+    write_json(run_dir / "results.json", agg)
+    write_json(run_dir / "seeds.json", {"seeds": seeds, "runs": [f"seed-{s}" for s in seeds],
+                                        "configs": [read_json(run_dir / f"seed-{s}" / "run.json")["config"]
+                                                    for s in seeds]})  # fmt: skip
+    return tables

@@ -1,0 +1,50 @@
+"""Several seeds of one run: mean +- sd worked by hand, every seed of the config set, and a two-seed run."""
+
+import json
+
+import pytest
+
+from sprec.config import RunConfig, from_dict
+from sprec.errors import ConfigError
+from sprec.pipeline import run
+from sprec.seeds import aggregate, for_seed, mean_sd
+from tests.conftest import tiny_d3_config
+
+
+def test_mean_and_sample_sd_by_hand():
+    assert mean_sd([1.0, 2.0, 3.0]) == (2.0, 1.0)  # sd: sqrt((1 + 0 + 1) / 2)
+    assert mean_sd([0.5]) == (0.5, 0.0)
+
+
+def test_aggregate_counts_only_the_seeds_that_have_a_row():
+    per_seed = {0: {"allowed": {"a": {"10": {"HR": 0.1, "ILD": None}}, "b": {"10": {"HR": 0.3}}}},
+                1: {"allowed": {"a": {"10": {"HR": 0.3, "ILD": None}}}}}  # fmt: skip
+    agg = aggregate(per_seed)["allowed"]
+    assert agg["a"]["10"]["HR"]["mean"] == pytest.approx(0.2) and agg["a"]["10"]["HR"]["n"] == 2
+    assert agg["a"]["10"]["HR"]["sd"] == pytest.approx(0.1414, abs=1e-4)
+    assert agg["b"]["10"]["HR"] == {"mean": 0.3, "sd": 0.0, "n": 1} and "ILD" not in agg["a"]["10"]
+
+
+def test_every_seed_of_the_config_follows_the_run_seed(tiny_model_dir, tmp_path):
+    cfg = from_dict(RunConfig, tiny_d3_config(tiny_model_dir, tmp_path / "run") | {"seeds": [3, 4]})
+    one = for_seed(cfg, 4)
+    assert one.run_dir == str(tmp_path / "run" / "seed-4") and one.seeds is None
+    assert {one.seed, one.sft.seed, one.dpo.seed, one.recommend.seed, one.sasrec.seed, one.selfplay.sft.seed,
+            one.selfplay.dpo.seed} == {4}  # fmt: skip
+    with pytest.raises(ConfigError, match="distinct"):
+        from_dict(RunConfig, tiny_d3_config(tiny_model_dir, tmp_path / "run") | {"seeds": [1, 1]})
+
+
+def test_a_two_seed_run_reports_mean_and_sd_and_resumes(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run") | {"methods": ["popularity", "sft"], "seeds": [0, 1]}
+    means = run(from_dict(RunConfig, raw))["history allowed"]
+    agg = json.loads((tmp_path / "run/results.json").read_text())["history allowed"]
+    assert agg["popularity"]["2"]["HR"]["sd"] == 0.0  # nothing random in popularity
+    weights = [(tmp_path / f"run/seed-{s}/models/sft/adapter/adapter_model.safetensors").read_bytes() for s in (0, 1)]
+    assert weights[0] != weights[1]  # the seeds really differ
+    assert means["sft (trie)"]["2"]["HR"] == agg["sft (trie)"]["2"]["HR"]["mean"]
+    text = (tmp_path / "run/results.md").read_text()
+    assert "| sft (trie) | 2 | " in text and "## Seed 0: full tables" in text
+    mtime = (tmp_path / "run/seed-1/models/sft/adapter/adapter_model.safetensors").stat().st_mtime_ns
+    assert run(from_dict(RunConfig, raw))["history allowed"] == means  # resumed: nothing retrained
+    assert (tmp_path / "run/seed-1/models/sft/adapter/adapter_model.safetensors").stat().st_mtime_ns == mtime
