@@ -1,5 +1,7 @@
 """k-core, windows, chronological split and subsampling on small hand-built logs."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -97,3 +99,19 @@ def test_markup_and_empty_titles_leave_the_catalog_and_ids_can_stay_apart():
     apart = prepare_log("toy", log, PrepareSettings(k_core=1, min_history=1, history_len=2, split=(0.5, 0.2, 0.3),
                                                    merge_titles=False))  # fmt: skip
     assert [it.title for it in apart.catalog.items] == ["Item 0", "Item 0 [3]", "Item 4", "Item 5"]
+
+
+def test_equal_timestamps_keep_file_order_or_go_by_item_id():
+    log = RawLog("toy", [RawItem(str(i), f"Item {i}") for i in range(5)])
+    for user, start in (("early", -20), ("middle", -10)):  # a train and a valid row before the test user's
+        for j in range(5):
+            log.add(user, str(j), start + j)
+    for item, t in (("3", 1), ("1", 2), ("4", 2), ("0", 2), ("2", 3)):  # three ratings in the same second
+        log.add("u", item, t)
+    s = PrepareSettings(k_core=1, history_len=4, min_history=4, split=(0.34, 0.33, 0.33))
+    by_file = prepare_log("toy", log, s)
+    by_item = prepare_log("toy", log, dataclasses.replace(s, ties="item"))
+    assert [*by_file.splits["test"][0].history] == [3, 1, 4, 0]  # as listed
+    assert [*by_item.splits["test"][0].history] == [3, 0, 1, 4]  # the second's ratings by item id
+    with pytest.raises(ConfigError, match="prepare.ties: choose file or item"):
+        PrepareSettings(ties="time")
