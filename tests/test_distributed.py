@@ -29,3 +29,21 @@ def test_accelerate_launch_two_cpu_processes(tiny_model_dir, tmp_path):
     assert json.loads((run / "models/sft/sft_done.json").read_text())["processes"] == 2
     assert json.loads((run / "models/dpo/dpo_done.json").read_text())["processes"] == 2
     assert r.stdout.count("# d3: 2 test rows") == 1  # only the main process reports
+
+
+def test_threads_follow_the_config_then_omp_num_threads_then_the_cores(monkeypatch):
+    import torch
+
+    from sprec.distributed import use_threads
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
+        assert use_threads(None)[0] == 1 and torch.get_num_threads() == 1  # the user's own limit is kept
+        assert use_threads(2)[0] == 2  # the config's `threads` wins
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        monkeypatch.delenv("WORLD_SIZE", raising=False)
+        threads, cores = use_threads(None)
+        assert threads == cores
+    finally:
+        torch.set_num_threads(before)

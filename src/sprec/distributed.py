@@ -47,11 +47,14 @@ def wait_for_everyone() -> None:
 
 
 def use_threads(requested: int | None) -> tuple[int, int]:
-    """Set torch's threads for this process: `requested`, or the cores this process may use (its CPU affinity)
-    shared among the processes of the run. Returns (threads, cores available)."""
+    """Set torch's threads for this process: `requested`, else OMP_NUM_THREADS when the user set it, else the
+    cores this process may use (its CPU affinity) shared among the processes of the run. Returns (threads, cores
+    available)."""
     import torch
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    threads = requested or max(1, cores // int(os.environ.get("WORLD_SIZE", "1")))
+    omp = os.environ.get("OMP_NUM_THREADS", "")
+    threads = requested or (int(omp) if omp.isdigit() and int(omp) > 0 else None)
+    threads = threads or max(1, cores // int(os.environ.get("WORLD_SIZE", "1")))
     torch.set_num_threads(threads)
     return threads, cores

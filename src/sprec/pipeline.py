@@ -241,7 +241,7 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
     threads, cores = use_threads(cfg.threads)
     if is_main_process():
         print(f"[sprec run] {threads} torch threads per process ({cores} cores available to this process; the "
-              "config's `threads` sets it)", file=sys.stderr, flush=True)  # fmt: skip
+              "config's `threads` or OMP_NUM_THREADS sets it)", file=sys.stderr, flush=True)  # fmt: skip
     cfg_dict = json.loads(json.dumps(dataclasses.asdict(cfg)))
     timings: dict[str, float] = {}
     info = {"config": cfg_dict, "versions": versions(), "seed": cfg.seed, "wall_seconds": timings}
