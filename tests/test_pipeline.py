@@ -192,8 +192,11 @@ def test_d3_rows_decode_each_llm_model_with_the_assistant(tiny_model_dir, tmp_pa
     pred = json.loads((tmp_path / "run/predictions/d3-sft.json").read_text())
     assert pred["assistant"] == "itemknn" and pred["weight"] == 2.0 and not pred["history_filterable"]
     assert all(len(set(row)) == 2 for row in pred["topk"])
-    with pytest.raises(ConfigError, match=r"no model \['dpo t=2'\] in this run"):
-        run(from_dict(RunConfig, raw | {"d3": raw["d3"] | {"models": ["dpo t=2"]}}))
+    from sprec.data.dataset import Dataset
+    from sprec.llm_stages import hybrid_models
+
+    with pytest.raises(ConfigError, match=r"no model \['dpo t=2'\] in this run"):  # the trained models, reused
+        hybrid_models(Dataset.load(tmp_path / "run/data"), from_dict(RunConfig, raw), tmp_path / "run", ["dpo t=2"])
     with pytest.raises(ConfigError, match=r"d3.models: 'sprec t=1' needs 'sprec' in methods"):
         from_dict(RunConfig, raw | {"d3": {"models": ["sprec t=1"]}})
     with pytest.raises(ConfigError, match=r"d3.models: 'best' is not a model row"):
