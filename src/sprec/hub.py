@@ -48,9 +48,14 @@ def require_local(name: str, allow_download: bool) -> None:
         allow_downloads()
         return
     from huggingface_hub import try_to_load_from_cache
+    from huggingface_hub.errors import HFValidationError
 
-    if isinstance(try_to_load_from_cache(name, "config.json"), str):
-        return
+    try:
+        if isinstance(try_to_load_from_cache(name, "config.json"), str):
+            return
+    except HFValidationError:  # a path that does not exist, not an id
+        raise SprecError(f"model {name!r}: no such folder, and not a hub id (namespace/name). No network is used at "
+                         "run time: give a local folder or a cached hub id") from None  # fmt: skip
     raise SprecError(f"model {name!r} is neither a local folder nor in the Hugging Face cache, and sprec does not "
                      f"download at run time: fetch it once with `hf download {name}` on a machine with network "
                      f"(or set `model.allow_download: true` in the config, or {ALLOW_ENV}=1)")  # fmt: skip
