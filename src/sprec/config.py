@@ -376,6 +376,11 @@ class D3Settings:
             raise ConfigError(f"d3.weight must be positive, got {self.weight}")
 
 
+def method_of(model_row: str) -> str:
+    """The method a model row belongs to: "sprec t=2" -> "sprec", "dpo" -> "dpo"."""
+    return model_row.split(" t=")[0]
+
+
 METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-calibrated",
            "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid", "d3")
 
@@ -445,7 +450,7 @@ class RunConfig:
             dataclasses.replace(self.recommend, grounding=g)  # validates the name
         for section in ("hybrid", "d3"):
             for name in getattr(self, section).models or []:
-                method = name.split(" t=")[0]
+                method = method_of(name)
                 if method not in METHODS:
                     raise ConfigError(f"{section}.models: {name!r} is not a model row (e.g. 'sft', 'sprec t=2')")
                 if method not in [*self.methods, "sft"]:

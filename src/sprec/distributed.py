@@ -54,7 +54,7 @@ def use_threads(requested: int | None) -> tuple[int, int]:
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     omp = os.environ.get("OMP_NUM_THREADS", "")
-    threads = requested or (int(omp) if omp.isdigit() and int(omp) > 0 else None)
-    threads = threads or max(1, cores // int(os.environ.get("WORLD_SIZE", "1")))
+    users_limit = int(omp) if omp.isdigit() and int(omp) > 0 else None
+    threads = requested or users_limit or max(1, cores // int(os.environ.get("WORLD_SIZE", "1")))
     torch.set_num_threads(threads)
     return threads, cores

@@ -11,7 +11,7 @@ import numpy as np
 
 from sprec.baselines.rerank import calibrated, mmr, nearest_candidates, popularity_penalised
 from sprec.baselines.scorers import classical_scorer
-from sprec.config import RunConfig
+from sprec.config import RunConfig, method_of
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
 from sprec.evaluate import list_length, prediction_meta, save_predictions
@@ -133,7 +133,8 @@ def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path, only: list[str] | 
     models named in `only` ("sft", "sprec t=2"); only the methods those belong to are trained."""
     methods = [m for m in cfg.methods if m in LLM_METHODS] or ["sft"]
     if only is not None:
-        methods = [m for m in dict.fromkeys([*methods, "sft"]) if any(n.split(" t=")[0] == m for n in only)]
+        wanted = {method_of(name) for name in only}
+        methods = [m for m in dict.fromkeys([*methods, "sft"]) if m in wanted]
     found = [(name, adapter) for m in methods for name, adapter, _ in train_method(m, ds, cfg, run_dir)]
     missing = sorted(set(only or []) - {name for name, _ in found})
     if missing:

@@ -221,19 +221,18 @@ def run(cfg: RunConfig) -> dict[str, dict]:
 
 
 def _run_seeds(cfg: RunConfig) -> dict[str, dict]:
-    from sprec.seeds import for_seed, write_seed_report
+    from sprec.seeds import aggregate, for_seed, means, write_seed_report
 
     per_seed = {}
     for seed in cfg.seeds:
         if is_main_process():
             print(f"[sprec run] seed {seed} ({cfg.seeds.index(seed) + 1} of {len(cfg.seeds)})", file=sys.stderr)
         per_seed[seed] = run(for_seed(cfg, seed))
+    agg = aggregate(per_seed)
     if is_main_process():
-        print(write_seed_report(Path(cfg.run_dir), per_seed, cfg.eval.ks))
+        print(write_seed_report(Path(cfg.run_dir), cfg.seeds, agg, cfg.eval.ks))
         print(f"Report: {Path(cfg.run_dir) / 'results.md'} (mean +- sd over seeds)")
-    agg = read_json(Path(cfg.run_dir) / "results.json") if is_main_process() else {}
-    return {mode: {row: {k: {m: v["mean"] for m, v in metrics.items()} for k, metrics in by_k.items()}
-                   for row, by_k in by_row.items()} for mode, by_row in agg.items()}  # fmt: skip
+    return means(agg)
 
 
 def _run(cfg: RunConfig) -> dict[str, dict]:

@@ -69,11 +69,15 @@ def markdown(agg_mode: dict, k: str, metrics=PAPER_METRICS) -> str:
     return head + body
 
 
-def write_seed_report(run_dir: Path, per_seed: dict[int, dict], ks: list[int]) -> str:
+def means(agg: dict) -> dict:
+    """{mode: {row: {K: {metric: mean}}}}: the shape of one run's results."""
+    return {mode: {row: {k: {m: v["mean"] for m, v in metrics.items()} for k, metrics in by_k.items()}
+                   for row, by_k in by_row.items()} for mode, by_row in agg.items()}  # fmt: skip
+
+
+def write_seed_report(run_dir: Path, seeds: list[int], agg: dict, ks: list[int]) -> str:
     """run_dir/results.md (mean +- sd, then the first seed's own report with its paired-bootstrap intervals),
-    results.json and seeds.json; returns the mean +- sd tables."""
-    agg = aggregate(per_seed)
-    seeds = list(per_seed)
+    results.json and seeds.json, from `agg` (aggregate() of the seeds' results); returns the mean +- sd tables."""
     text = f"# Mean +- sd over seeds {seeds} (one run per seed: seed-N/)\n\n"
     for mode, by_row in agg.items():
         text += f"## {mode.capitalize()}\n\n" + "".join(f"{markdown(by_row, str(k))}\n" for k in ks)
