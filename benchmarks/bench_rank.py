@@ -1,12 +1,15 @@
-"""Scoring candidates with the LLM: one prompt prefill per row with the candidates' answers on its shared KV
-cache (sprec.rank.candidate_logps) vs every (prompt, candidate) pair as its own sequence (batched whole
-sequences, the plain way), measured side by side in one run on the same rows and candidates.
+"""Scoring candidates with the LLM, three ways side by side in one run on the same rows and candidates:
+- sprec.rank.candidate_logps: one prompt prefill per row, the candidates' answers packed on its KV cache as a
+  prefix tree (shared answer prefixes computed once, no padding);
+- the prompt's KV cache repeated per candidate, the answers batched and padded on it (sprec's earlier way);
+- every (prompt, candidate) pair as its own whole sequence, batched (the plain way).
 
-SmolLM2-135M-Instruct, Goodreads test rows, each with item-kNN's top-50 candidates. Prints seconds per row
-for both, their ratio (target >= 5x), the largest log-prob difference between them (must be < 1e-4), the
-projected time for 1,000 rows x 50 candidates (target < 10 minutes), and the peak RSS.
+SmolLM2-135M-Instruct, Goodreads test rows, each with item-kNN's top-50 candidates. Prints seconds per row,
+the ratios (target >= 5x over the plain way), the largest log-prob difference (must be < 1e-4), the projected
+time for 1,000 rows x 50 candidates (target < 10 minutes) beside the least time the token count allows at this
+machine's measured matmul peak, and the peak RSS.
 
-Run: python benchmarks/bench_rank.py [--rows 16] [--candidates 50]     (about 3 minutes on 2 cores)
+Run: python benchmarks/bench_rank.py [--rows 8] [--candidates 50]     (about 5 minutes on 2 cores)
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench_train import matmul_peak  # the same peak as the training benchmark (model-shaped matmuls)
 
 from sprec.baselines.itemknn import ItemKNN
 from sprec.config import ItemKNNSettings, ModelConfig, load_data_config
 from sprec.data.readers import prepare_dataset
 from sprec.hybrid import top_candidates
-from sprec.llm.logprobs import separate_logps
+from sprec.llm.logprobs import separate_logps, shared_prompt_logps
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
 from sprec.rank import candidate_logps
@@ -45,9 +49,23 @@ def separate(model, prompter, rows, ids, pairs_per_batch: int) -> np.ndarray:
     return out
 
 
+@torch.no_grad()
+def repeated_cache(model, prompter, rows, ids) -> np.ndarray:
+    """The prompt's KV cache repeated for each candidate, the answers padded and batched on it."""
+    pad, answers = prompter.tokenizer.pad_token_id, prompter.all_answer_ids()
+    return np.stack([shared_prompt_logps(model, [prompter.prompt_ids(e.history)], [[answers[i] for i in ids[r]]],
+                                         pad)[0].double().numpy() for r, e in enumerate(rows)])  # fmt: skip
+
+
+def timed(fn, *args) -> tuple[np.ndarray, float]:
+    t = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - t
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--rows", type=int, default=16)
+    p.add_argument("--rows", type=int, default=8)
     p.add_argument("--candidates", type=int, default=50)
     p.add_argument("--pairs-per-batch", type=int, default=10, help="whole sequences per forward in the plain way")
     a = p.parse_args()
@@ -60,20 +78,27 @@ def main():
     model, tok = load_model(cfg)
     prompter = Prompter.for_run(tok, ds, cfg)
     candidate_logps(model, prompter, rows[:1], ids[:1])  # warm-up
-    t = time.perf_counter()
-    shared, _ = candidate_logps(model, prompter, rows, ids)
-    t_shared = (time.perf_counter() - t) / len(rows)
-    t = time.perf_counter()
-    plain = separate(model, prompter, rows, ids, a.pairs_per_batch)
-    t_plain = (time.perf_counter() - t) / len(rows)
-    diff = float(np.abs(shared - plain).max())
-    print(f"{len(rows)} Goodreads test rows x {a.candidates} item-kNN candidates, SmolLM2-135M, "
+    (packed, _), t_packed = timed(candidate_logps, model, prompter, rows, ids)
+    repeated, t_repeated = timed(repeated_cache, model, prompter, rows, ids)
+    plain, t_plain = timed(separate, model, prompter, rows, ids, a.pairs_per_batch)
+    diff = max(float(np.abs(packed - other).max()) for other in (repeated, plain))
+    n = len(rows)
+    tokens = sum(len(prompter.prompt_ids(e.history)) + sum(len(prompter.answer_ids(int(i))) for i in ids[r])
+                 for r, e in enumerate(rows)) / n  # fmt: skip
+    params = sum(p.numel() for p in model.parameters())
+    peak = matmul_peak("float32") * 1e9
+    print(f"{n} Goodreads test rows x {a.candidates} item-kNN candidates, SmolLM2-135M, "
           f"{torch.get_num_threads()} threads")  # fmt: skip
-    print(f"shared prefill (sprec.rank): {t_shared:.3f} s per row")
-    print(f"each pair its own sequence ({a.pairs_per_batch} per forward): {t_plain:.3f} s per row")
-    print(f"ratio: {t_plain / t_shared:.1f}x faster (target >= 5x)")
+    print(f"packed prefix tree (sprec.rank):          {t_packed / n:.3f} s per row")
+    print(f"prompt cache repeated, answers padded:    {t_repeated / n:.3f} s per row   "
+          f"ratio {t_repeated / t_packed:.2f}x")  # fmt: skip
+    print(f"each pair its own sequence ({a.pairs_per_batch} per forward): {t_plain / n:.3f} s per row   "
+          f"ratio {t_plain / t_packed:.1f}x (target >= 5x)")  # fmt: skip
     print(f"largest log-prob difference: {diff:.2e} ({'OK' if diff < 1e-4 else 'FAIL'}: must be < 1e-4)")
-    print(f"projected 1,000 rows x {a.candidates} candidates: {t_shared * 1000 / 60:.1f} min (target < 10 min)")
+    print(f"projected 1,000 rows x {a.candidates} candidates: {t_packed * 1000 / n / 60:.1f} min (target < 10 min)")
+    floor = 1000 * tokens * 2 * params / peak
+    print(f"least possible here: {tokens:.0f} tokens per row x 2 x {params / 1e6:.0f}M parameters at the matmul "
+          f"peak of {peak / 1e9:.0f} GFLOP/s = {floor / 60:.1f} min per 1,000 rows (prompt + every answer token once)")
     print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.1f} GB")
 
 

@@ -16,7 +16,7 @@ def test_shared_prefill_scores_equal_separate_passes(tiny_cfg, goodreads_dataset
     prompter = Prompter.for_run(tok, ds, tiny_cfg)
     rows = ds.splits["test"][:3]
     ids = np.array([[5, 17, 2000, 40], [1, 2, 3, 4], [4000, 9, 77, 5]])
-    logps, lengths = candidate_logps(model, prompter, rows, ids, rows_per_batch=2)
+    logps, lengths = candidate_logps(model, prompter, rows, ids)
     answers = [[prompter.answer_ids(int(i)) for i in row] for row in ids]
     with torch.no_grad():
         ref = separate_logps(model, [prompter.prompt_ids(e.history) for e in rows], answers, tok.pad_token_id)
@@ -44,3 +44,21 @@ def test_scoring_resumes_after_the_rows_saved_and_the_prior_uses_an_empty_histor
     with torch.no_grad():
         ref = separate_logps(model, [prompter.prompt_ids([])], answers, tok.pad_token_id)[0]
     assert np.abs(prior - ref.double().numpy()).max() < 1e-4
+
+
+def test_answer_trie_shares_prefixes_and_packed_scores_equal_separate_passes(tiny_cfg, goodreads_dataset):
+    from sprec.llm.trie_logps import answer_trie, trie_logps
+
+    tokens, parents, paths = answer_trie([[7, 8, 9], [7, 8, 4], [5], [7, 8, 9]])
+    assert tokens == [7, 8, 9, 4, 5] and parents == [-1, 0, 1, 1, -1]
+    assert paths == [[0, 1, 2], [0, 1, 3], [4], [0, 1, 2]]  # a repeated answer reuses its path
+    model, tok = load_model(tiny_cfg)
+    prompter = Prompter.for_run(tok, goodreads_dataset, tiny_cfg)
+    prompt = prompter.prompt_ids(goodreads_dataset.splits["test"][0].history)
+    answers = [prompter.answer_ids(i) for i in (5, 17, 2000)]
+    answers += [answers[0][:3] + answers[1][3:], answers[2]]  # shares a 3-token prefix with the first; a repeat
+    packed = trie_logps(model, prompt, answers)
+    with torch.no_grad():
+        ref = separate_logps(model, [prompt], [answers], tok.pad_token_id)[0]
+    assert len(answer_trie(answers)[0]) < sum(map(len, answers)) - 3
+    assert torch.allclose(packed, ref, atol=1e-4) and packed[2] == packed[4]

@@ -345,15 +345,14 @@ class HybridSettings:
     normalise: bool | None = None
     # subtract the answer's log-probability under a history-free prompt (the item's prior); null: validation
     calibrate: bool | None = None
-    rows_per_batch: int = 1  # prompts scored together (each with all its candidates on its own KV cache)
     # the LLM models that get a hybrid row, by row name ("sft", "dpo", "sprec t=2"); null: every model of the run
     models: list[str] | None = None
 
     def __post_init__(self):
         if self.retriever not in CLASSICAL:
             raise ConfigError(f"hybrid.retriever: choose one of {CLASSICAL}, got {self.retriever!r}")
-        if self.candidates < 1 or self.rows_per_batch < 1:
-            raise ConfigError("hybrid: candidates and rows_per_batch must be positive")
+        if self.candidates < 1:
+            raise ConfigError(f"hybrid.candidates must be positive, got {self.candidates}")
         if self.weight is not None and not 0 <= self.weight <= 1:
             raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
 

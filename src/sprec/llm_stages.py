@@ -130,7 +130,7 @@ def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str)
 
 def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path, only: list[str] | None = None) -> list[tuple[str, Path]]:
     """(row name, adapter) of every LLM model the run trains (the SFT model when it trains none), or of the
-    models named in `only` ("sft", "sprec t=2"); only the methods those belong to are trained."""
+    models named in `only` ("sft", "sprec t=2"), in that order; only the methods those belong to are trained."""
     methods = [m for m in cfg.methods if m in LLM_METHODS] or ["sft"]
     if only is not None:
         wanted = {method_of(name) for name in only}
@@ -139,7 +139,9 @@ def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path, only: list[str] | 
     missing = sorted(set(only or []) - {name for name, _ in found})
     if missing:
         raise ConfigError(f"no model {missing} in this run; its LLM models: {[n for n, _ in found]}")
-    return [(name, adapter) for name, adapter in found if only is None or name in only]
+    if only is None:
+        return found
+    return sorted([(name, adapter) for name, adapter in found if name in only], key=lambda f: only.index(f[0]))
 
 
 def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> None:
@@ -156,7 +158,7 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     for split, c in cands.items():
         cache = path.with_name(f"{path.stem}.{split}-logps.npz")
         if not cache.exists():
-            logps, lengths = candidate_logps(model, prompter, ds.splits[split], c.ids, h.rows_per_batch,
+            logps, lengths = candidate_logps(model, prompter, ds.splits[split], c.ids,
                                              desc=f"{name}: LLM scores of {split} candidates",
                                              partial=cache.with_suffix(".partial.npz"))  # fmt: skip
             write_npz(cache, logps=logps, lengths=lengths)

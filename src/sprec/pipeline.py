@@ -48,11 +48,11 @@ def versions() -> dict[str, str]:
 
 
 def _changed_settings(recorded, current, where: str = "") -> list[str]:
-    """Dotted names of the settings the earlier run recorded that differ now (settings added by a newer sprec
-    do not count)."""
+    """Dotted names of the settings the earlier run recorded that differ now (settings a newer sprec added or
+    dropped do not count: `current` holds every setting sprec has, defaults included)."""
     if isinstance(recorded, dict) and isinstance(current, dict):
-        return [name for k, v in recorded.items()
-                for name in (_changed_settings(v, current[k], f"{where}{k}.") if k in current else [f"{where}{k}"])]
+        return [name for k, v in recorded.items() if k in current
+                for name in _changed_settings(v, current[k], f"{where}{k}.")]
     return [] if recorded == current else [where.rstrip(".")]
 
 
@@ -72,8 +72,8 @@ _SETTINGS_OF = {
 
 def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
     """A run folder takes only its own config again, or the same config with more methods (rows are added);
-    settings of methods neither run has may differ. The folder's own path is not compared: a moved or copied
-    run folder resumes."""
+    settings of methods the earlier run did not have may differ (it never used them). The folder's own path is
+    not compared: a moved or copied run folder resumes."""
     info = run_dir / "run.json"
     if not info.exists():
         return
@@ -82,7 +82,7 @@ def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
     for machine_setting in ("run_dir", "threads"):  # where and how fast, not what is computed
         recorded.pop(machine_setting, None)
     for section, users in _SETTINGS_OF.items():
-        if not users & {*methods, *cfg_dict["methods"]}:
+        if not users & set(methods):
             recorded.pop(section, None)
     changed = _changed_settings(recorded, cfg_dict)
     dropped = [m for m in methods if m not in cfg_dict["methods"]]

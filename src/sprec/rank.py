@@ -1,7 +1,7 @@
 """The LLM as a ranker: the exact log-probability of each candidate item's answer tokens under a row's prompt
-(the same tokens SFT and DPO train on). Each prompt runs through the model once and the candidates' answers
-are batched on its shared key/value cache, so scoring C candidates costs one prompt pass plus C short answer
-passes instead of C whole sequences (benchmarks/bench_rank.py)."""
+(the same tokens SFT and DPO train on). Each prompt runs through the model once and the candidates' answers run
+on its key/value cache packed as a prefix tree (sprec.llm.trie_logps), so scoring C candidates costs one prompt
+pass plus one pass over their distinct answer prefixes instead of C whole sequences (benchmarks/bench_rank.py)."""
 
 from __future__ import annotations
 
@@ -13,17 +13,17 @@ from tqdm import tqdm
 
 from sprec.data.dataset import Example
 from sprec.io import write_npz
-from sprec.llm.logprobs import shared_prompt_logps
+from sprec.llm.trie_logps import trie_logps
 from sprec.prompts import Prompter
 
 
 @torch.no_grad()
-def candidate_logps(model, prompter: Prompter, examples: list[Example], ids: np.ndarray, rows_per_batch: int = 1,
+def candidate_logps(model, prompter: Prompter, examples: list[Example], ids: np.ndarray,
                     desc: str = "LLM scores of candidates", partial: Path | None = None,
                     save_every: int = 25) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(log pi(answer | prompt) summed over each candidate's answer tokens, number of answer tokens), both
     (N, C) for the (N, C) candidate item ids `ids`. With `partial`, the rows scored so far are saved there every
-    `save_every` batches and a rerun continues after them (scoring 1,000 rows takes about an hour on a CPU)."""
+    `save_every` rows and a rerun continues after them (scoring 1,000 rows takes tens of minutes on a CPU)."""
     model.eval()
     answers = prompter.all_answer_ids()
     lengths = np.array([[len(answers[i]) for i in row] for row in ids], dtype=np.int64).reshape(ids.shape)
@@ -32,15 +32,11 @@ def candidate_logps(model, prompter: Prompter, examples: list[Example], ids: np.
         with np.load(partial) as f:
             if np.array_equal(f["ids"], ids):  # scores of other candidates are not reused
                 logps, done = f["logps"].copy(), int(f["done"])
-    pad = prompter.tokenizer.pad_token_id
-    starts = range(done, len(examples), rows_per_batch)
-    for n, start in enumerate(tqdm(starts, desc=desc, unit="batch", leave=False), start=1):
-        rows = range(start, min(start + rows_per_batch, len(examples)))
-        prompts = [prompter.prompt_ids(examples[r].history) for r in rows]
-        batch = [[answers[i] for i in ids[r]] for r in rows]
-        logps[start : rows.stop] = shared_prompt_logps(model, prompts, batch, pad).double().numpy()
-        if partial is not None and (n % save_every == 0 or rows.stop == len(examples)):
-            write_npz(partial, ids=ids, logps=logps, done=np.array(rows.stop))
+    for r in tqdm(range(done, len(examples)), desc=desc, unit="row", leave=False):
+        prompt = prompter.prompt_ids(examples[r].history)
+        logps[r] = trie_logps(model, prompt, [answers[i] for i in ids[r]]).double().cpu().numpy()
+        if partial is not None and ((r + 1) % save_every == 0 or r + 1 == len(examples)):
+            write_npz(partial, ids=ids, logps=logps, done=np.array(r + 1))
     return logps, lengths
 
 
@@ -50,10 +46,9 @@ def prior_logps(model, prompter: Prompter, items: np.ndarray, answers_per_pass: 
     item knowing nothing of the user (its popularity and language prior, as in contextual calibration, Zhao et
     al. 2021). Subtracting it leaves how much the user's history raises the item."""
     model.eval()
-    answers = prompter.all_answer_ids()
-    prompt, pad = prompter.prompt_ids([]), prompter.tokenizer.pad_token_id
+    answers, prompt = prompter.all_answer_ids(), prompter.prompt_ids([])
     out = np.zeros(len(items), dtype=np.float64)
     for start in tqdm(range(0, len(items), answers_per_pass), desc="LLM prior of candidates", leave=False):
         chunk = [answers[i] for i in items[start : start + answers_per_pass]]
-        out[start : start + len(chunk)] = shared_prompt_logps(model, [prompt], [chunk], pad)[0].double().numpy()
+        out[start : start + len(chunk)] = trie_logps(model, prompt, chunk).double().cpu().numpy()
     return out
