@@ -36,14 +36,14 @@ def test_other_config_in_same_run_dir_is_refused_naming_the_change_and_a_moved_r
     from sprec.pipeline import run_lock
 
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
-    cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity"]
-    first = run(cfg)
+    cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity", "itemknn"]
+    both = run(cfg)
     cfg.eval.exclude_history = True
     with pytest.raises(ConfigError, match=r"another config \(eval.exclude_history: 'both' -> True\)"):
         run(cfg)
-    cfg.eval.exclude_history, cfg.methods = "both", []  # fewer methods than recorded: also another config
-    with pytest.raises(ConfigError, match=r"methods: \['popularity'\] no longer listed"):
-        run(cfg)
+    cfg.eval.exclude_history, cfg.methods = "both", ["popularity"]  # fewer methods: a report without their rows
+    first = run(cfg)
+    assert first == {mode: {"popularity": rows["popularity"]} for mode, rows in both.items()}
     cfg.methods, cfg.d3.weight, cfg.hybrid.normalise = ["popularity"], 2.0, True  # settings of methods not run
     assert run(cfg) == first
     cfg.methods, cfg.d3.weight, cfg.hybrid.normalise = ["popularity"], 0.5, None
@@ -212,8 +212,9 @@ def test_settings_of_a_method_count_once_a_run_has_used_them(tmp_path):
     recorded["hybrid"] = recorded["hybrid"] | {"rows_per_batch": 1}  # a setting sprec has since dropped
     (tmp_path / "run.json").write_text(json.dumps({"config": recorded}))
     now = as_json | {"methods": ["popularity", "d3"]}
-    _check_same_config(tmp_path, now)  # d3 was never run here: its recorded weight was never used
-    recorded["methods"] = ["popularity", "d3"]
-    (tmp_path / "run.json").write_text(json.dumps({"config": recorded}))
-    with pytest.raises(ConfigError, match=r"d3.weight: 2.0 -> 0.5"):
-        _check_same_config(tmp_path, now)
+    assert _check_same_config(tmp_path, now) == ["popularity", "d3"]  # d3 never ran here: its weight was unused
+    # d3 ran in an earlier session, then a session left it out: its settings still hold, listed or not
+    (tmp_path / "run.json").write_text(json.dumps({"config": recorded, "methods_ever": ["d3"]}))
+    for methods in (["popularity"], ["popularity", "d3"]):
+        with pytest.raises(ConfigError, match=r"d3.weight: 2.0 -> 0.5"):
+            _check_same_config(tmp_path, now | {"methods": methods})

@@ -50,6 +50,7 @@ def test_plan_of_the_goodreads_config_names_every_recorded_stage():
         "prepare", "popularity", "sasrec: train", "itemknn: train",
         *[stage for m in models for stage in (f"{m}: train", f"{m} (embedding): recommend")],
         "rerank-pop (embedding): rerank", "rerank-mmr (embedding): rerank", "rerank-calibrated (embedding): rerank",
+        "sasrec > sft: rank", "sasrec > sprec t=2: rank", "sasrec > dpo: rank",  # hybrid.models, in that order
         "d3: sft (trie): recommend",  # d3.models: only the SFT model is decoded with D3
     ]  # fmt: skip
     assert plan["sft: train"] == pytest.approx(1024 * u["sft"])
@@ -57,10 +58,12 @@ def test_plan_of_the_goodreads_config_names_every_recorded_stage():
     assert plan["sprec t=2: train"] == pytest.approx(256 * (u["selfplay"] + u["sft"] + u["dpo"]))
     assert plan["sft (embedding): recommend"] == pytest.approx(1000 * u["generate"])
     assert plan["d3: sft (trie): recommend"] == pytest.approx(1000 * u["beam"])
-    cfg.methods, cfg.d3.models = [*cfg.methods, "hybrid"], None  # every model gets a hybrid and a D3 row
+    # 20 candidates of the test and validation rows
+    assert plan["sasrec > dpo: rank"] == pytest.approx((u["rank"] + 20 * u["rank_candidate"]) * (1000 + 256))
+    cfg.hybrid.models, cfg.d3.models = None, None  # every model gets a hybrid and a D3 row
     plan = plan_run(cfg, n_train=5000, n_test=1000)
-    assert plan["sasrec > dpo: rank"] == pytest.approx(u["rank"] * (1000 + 256))  # test and validation rows
     assert {k for k in plan if k.startswith("d3:")} == {f"d3: {m} (trie): recommend" for m in models}
+    assert {k for k in plan if k.endswith(": rank")} == {f"sasrec > {m}: rank" for m in models}
 
 
 def test_without_the_sft_row_its_training_is_planned_into_the_first_method(tmp_path):

@@ -442,6 +442,8 @@ class RunConfig:
             raise ConfigError(f"seeds must be a non-empty list of distinct integers, got {self.seeds}")
         if self.threads is not None and self.threads < 1:
             raise ConfigError(f"threads must be a positive number or null, got {self.threads}")
+        if not self.methods:
+            raise ConfigError(f"methods: name at least one of {list(METHODS)}")
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
             raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")

@@ -70,27 +70,28 @@ _SETTINGS_OF = {
 }
 
 
-def _check_same_config(run_dir: Path, cfg_dict: dict) -> None:
-    """A run folder takes only its own config again, or the same config with more methods (rows are added);
-    settings of methods the earlier run did not have may differ (it never used them). The folder's own path is
-    not compared: a moved or copied run folder resumes."""
+def _check_same_config(run_dir: Path, cfg_dict: dict) -> list[str]:
+    """A run folder takes its own config again with methods added (rows are added) or left out (their rows are
+    left out of the report, their files kept). Settings of methods the folder never had may differ (they were
+    never used); the others may not, whether or not their methods are listed now. The folder's own path is not
+    compared: a moved or copied run folder resumes. Returns every method the folder has ever been run with."""
     info = run_dir / "run.json"
     if not info.exists():
-        return
-    recorded = dict(read_json(info).get("config") or {})
-    methods = recorded.pop("methods", [])
+        return list(cfg_dict["methods"])
+    earlier = read_json(info)
+    recorded = dict(earlier.get("config") or {})
+    methods = list(dict.fromkeys([*earlier.get("methods_ever", []), *recorded.pop("methods", [])]))
     for machine_setting in ("run_dir", "threads"):  # where and how fast, not what is computed
         recorded.pop(machine_setting, None)
     for section, users in _SETTINGS_OF.items():
         if not users & set(methods):
             recorded.pop(section, None)
     changed = _changed_settings(recorded, cfg_dict)
-    dropped = [m for m in methods if m not in cfg_dict["methods"]]
-    if changed or dropped:
+    if changed:
         what = [f"{name}: {_lookup(recorded, name)!r} -> {_lookup(cfg_dict, name)!r}" for name in changed]
-        what += [f"methods: {dropped} no longer listed"] if dropped else []
         raise ConfigError(f"{run_dir} holds a run with another config ({'; '.join(what)}); choose a new run_dir, "
                           "delete it, or restore those settings")  # fmt: skip
+    return list(dict.fromkeys([*methods, *cfg_dict["methods"]]))
 
 
 def _lookup(d, dotted: str):
@@ -245,7 +246,7 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
     timings: dict[str, float] = {}
     info = {"config": cfg_dict, "versions": versions(), "seed": cfg.seed, "wall_seconds": timings}
     with main_process_first():
-        _check_same_config(run_dir, cfg_dict)
+        info["methods_ever"] = _check_same_config(run_dir, cfg_dict)
         if is_main_process():
             write_json(run_dir / "run.json", info)
 

@@ -16,13 +16,17 @@ from pathlib import Path
 
 from sprec.config import RunConfig
 
-SECONDS_PER_UNIT = {  # docs/results/goodreads-cpu (run.json) and benchmarks/bench_train.py
+# Relative costs matter most (one finished stage rescales its kind): the ratios are those of the recorded stage
+# times of docs/results/goodreads-cpu and quickstart (run.json), e.g. a 1,000-row recommendation pass costs about
+# 0.45x as much as SFT on 1,000 examples, D3's trie beam search 1.2x.
+SECONDS_PER_UNIT = {  # an idle 2-core CPU, SmolLM2-135M; benchmarks/bench_train.py, bench_rank.py
     "sft": 0.9,  # one SFT example (fast engine)
     "dpo": 1.2,  # one DPO pair (fast engine); an S-DPO row with m negatives counts 1 + 0.2 (m - 1)
-    "generate": 0.3,  # one prompt, greedy + embedding grounding (incl. the embedder's share)
-    "beam": 0.9,  # one prompt, trie beam search returning K titles
+    "generate": 0.4,  # one prompt, greedy + embedding grounding (incl. the embedder's share)
+    "beam": 1.1,  # one prompt, trie beam search returning K titles
     "selfplay": 0.3,  # one self-play prompt, greedy trie-grounded negatives
-    "rank": 0.4,  # one row's 50 candidates scored by the LLM on one shared prompt prefill (benchmarks/bench_rank.py)
+    "rank": 0.5,  # one row's prompt prefill when the LLM scores candidates ...
+    "rank_candidate": 0.04,  # ... plus this per candidate (answers packed as a prefix tree)
 }
 
 
@@ -63,6 +67,7 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
     sft = u["sft"] * min(cfg.sft.examples or n_train, n_train) * cfg.sft.epochs
     prompts = min(cfg.selfplay.prompts, n_train)
     recommend = {"embedding": u["generate"] * n_test, "trie": u["beam"] * n_test}
+    rank_row = u["rank"] + u["rank_candidate"] * cfg.hybrid.candidates
     models: dict[str, float] = {}  # trained model -> training seconds
     reranks: dict[str, float] = {}  # seconds, once the SFT model's candidates exist
     for method in cfg.methods:
@@ -74,7 +79,7 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
         elif method in ("sprec", "sprec-hybrid"):
             sp = cfg.selfplay
             sampled = sp.samples if sp.negatives == "sampled" else 1
-            negatives = u["rank"] if "hybrid" in (method, sp.negatives) else u["selfplay"] * sampled
+            negatives = rank_row if "hybrid" in (method, sp.negatives) else u["selfplay"] * sampled
             per_iteration = prompts * (negatives + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)
             models.update({f"{method} t={t + 1}": per_iteration for t in range(sp.iterations)})
         elif method.startswith("rerank-"):
@@ -88,7 +93,7 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
     if "hybrid" in cfg.methods:
         n_valid = min(n_test, 256)  # the prepared validation split is small (256 in the shipped configs)
         scored = cfg.hybrid.models or list(models) or ["sft"]
-        hybrids = {f"{cfg.hybrid.retriever} > {m}: rank": u["rank"] * (n_test + n_valid) for m in scored}
+        hybrids = {f"{cfg.hybrid.retriever} > {m}: rank": rank_row * (n_test + n_valid) for m in scored}
     if "d3" in cfg.methods:  # trie beam search of each LLM model's test rows
         hybrids |= {f"d3: {m} (trie): recommend": recommend["trie"] for m in (cfg.d3.models or list(models) or ["sft"])}
     plan = {"prepare": 1.0, **({"popularity": 0.0} if "popularity" in cfg.methods else {})}
