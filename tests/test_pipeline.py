@@ -211,7 +211,7 @@ def test_settings_of_a_method_count_once_a_run_has_used_them(tmp_path):
     recorded["d3"] = recorded["d3"] | {"weight": 2.0}
     recorded["hybrid"] = recorded["hybrid"] | {"rows_per_batch": 1}  # a setting sprec has since dropped
     (tmp_path / "run.json").write_text(json.dumps({"config": recorded}))
-    now = as_json | {"methods": ["popularity", "d3"]}
+    now = as_json | {"methods": ["popularity", "d3"], "d3": recorded["d3"] | {"weight": 0.5, "models": ["dpo"]}}
     assert _check_same_config(tmp_path, now) == ["popularity", "d3"]  # d3 never ran here: its weight was unused
     # d3 ran in an earlier session, then a session left it out: its settings still hold, listed or not
     (tmp_path / "run.json").write_text(json.dumps({"config": recorded, "methods_ever": ["d3"]}))

@@ -86,6 +86,8 @@ def _check_same_config(run_dir: Path, cfg_dict: dict) -> list[str]:
     for section, users in _SETTINGS_OF.items():
         if not users & set(methods):
             recorded.pop(section, None)
+    for section in ("hybrid", "d3"):  # which models get these rows: like `methods`, rows added or left out
+        recorded[section] = {k: v for k, v in (recorded.get(section) or {}).items() if k != "models"}
     changed = _changed_settings(recorded, cfg_dict)
     if changed:
         what = [f"{name}: {_lookup(recorded, name)!r} -> {_lookup(cfg_dict, name)!r}" for name in changed]
