@@ -218,3 +218,27 @@ def test_settings_of_a_method_count_once_a_run_has_used_them(tmp_path):
     for methods in (["popularity"], ["popularity", "d3"]):
         with pytest.raises(ConfigError, match=r"d3.weight: 2.0 -> 0.5"):
             _check_same_config(tmp_path, now | {"methods": methods})
+
+
+def test_frontier_answers_compare_llm_systems_first_then_count_the_classical_ones():
+    from sprec.frontier import answers
+
+    def point(base, knob, ndcg, div, orr, mgu, weight=None):
+        return {"base": base, "knob": knob, "weight": weight, "HR": 0.0, "NDCG": ndcg, "DivRatio": div,
+                "ORRatio": orr, "MGU": mgu}  # fmt: skip
+
+    points = [point("sft (embedding)", "run row", 0.02, 0.12, 0.09, 0.011),
+              point("sprec t=2 (embedding)", "run row", 0.04, 0.14, 0.06, 0.012),
+              point("sft (embedding)", "calibration", 0.021, 0.11, 0.10, 0.007, 0.5),  # beats SFT on MGU only
+              point("sprec t=2 (embedding)", "MMR", 0.041, 0.15, 0.07, 0.013, 0.3),
+              point("itemknn", "run row", 0.12, 0.27, 0.02, 0.006),
+              point("itemknn > sft", "fusion weight a", 0.12, 0.27, 0.02, 0.006, 0.0)]  # item-kNN's own list
+
+    lines = answers(points, 10)
+    assert lines[1] == ("- At NDCG@10 >= 0.0200 (sft (embedding)): higher DivRatio@10 0.1500: sprec t=2 (embedding) + "
+                        "MMR 0.3; lower ORRatio@10 0.0600: sprec t=2 (embedding); lower MGU@10 0.0070: "
+                        "sft (embedding) + calibration 0.5")  # fmt: skip
+    assert lines[2].startswith("- At NDCG@10 >= 0.0400 (sprec t=2 (embedding)): higher DivRatio@10 0.1500")
+    assert "lower ORRatio@10 0.0600: sprec t=2 (embedding) (the row itself)" in lines[2]
+    assert lines[4].startswith("Counting the classical baselines and their re-rankings, at NDCG@10 >= 0.0400")
+    assert lines[4].endswith("lower MGU@10 0.0060: itemknn")
