@@ -5,6 +5,7 @@ import json
 import pytest
 
 from sprec.config import RunConfig, from_dict, load_run_config
+from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
 from sprec.pipeline import run
 from tests.conftest import ROOT, tiny_d3_config
@@ -78,6 +79,20 @@ def test_reranking_reads_the_sft_candidates_and_sasrec_is_added(tiny_model_dir, 
     assert preds["sft-embedding"] == preds["rerank-pop-embedding"] == preds["rerank-mmr-embedding"]
     assert preds["sft-embedding"] == preds["rerank-calibrated-embedding"]
     assert len(preds["sft-embedding"]) == 2 and "rerank-mmr (embedding)" in (tmp_path / "run/results.md").read_text()
+
+
+def test_a_null_rerank_weight_is_chosen_on_the_validation_rows(tiny_model_dir, tmp_path):
+    from sprec.baselines.rerank import choose_weight
+
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["rerank-calibrated"], "rerank": {"calibration_weight": None, "max_ndcg_loss": 0.2}}
+    run(from_dict(RunConfig, raw))
+    meta = json.loads((tmp_path / "run/predictions/rerank-calibrated-embedding.json").read_text())
+    curve = {float(w): m for w, m in meta["validation_curve"].items()}
+    assert len(curve) == 11 and meta["weight"] == choose_weight(curve, "MGU", False, 0.2)
+    assert meta["weight_from"].startswith("validation: best MGU@2 at most 20% below")
+    valid = json.loads((tmp_path / "run/predictions/sft-embedding.valid.json").read_text())
+    assert valid["split"] == "valid" and len(valid["topk"]) == len(Dataset.load(tmp_path / "run/data").splits["valid"])
 
 
 def test_both_history_modes_filter_rankings_and_keep_trie_lists_in_their_mode(tiny_model_dir, tmp_path):

@@ -81,3 +81,15 @@ def test_weight_zero_gives_the_base_order_and_each_penalty_moves_its_measure():
         return np.mean([kl_divergence(genres[h].mean(0), genres[ids].mean(0)) for h, ids in pairs])
 
     assert miscalibration(calibrated(cand, rel, genres, histories, 10, 0.7)) < miscalibration(plain)
+
+
+def test_the_validation_chosen_weight_is_the_best_on_its_measure_within_the_ndcg_loss():
+    from sprec.baselines.rerank import choose_weight
+
+    curve = {0.0: {"NDCG": 0.10, "MGU": 0.020}, 0.5: {"NDCG": 0.091, "MGU": 0.012},
+             0.6: {"NDCG": 0.095, "MGU": 0.012}, 1.0: {"NDCG": 0.05, "MGU": 0.001}}  # fmt: skip
+    # 1.0 loses half the NDCG; 0.5 and 0.6 tie on MGU within the 10% loss: the smaller weight
+    assert choose_weight(curve, "MGU", higher=False, max_ndcg_loss=0.1) == 0.5
+    assert choose_weight(curve, "MGU", higher=False, max_ndcg_loss=0.05) == 0.6  # 0.5 is now 9% below
+    assert choose_weight(curve, "MGU", higher=False, max_ndcg_loss=0.0) == 0.0
+    assert choose_weight(curve, "NDCG", higher=True, max_ndcg_loss=1.0) == 0.0

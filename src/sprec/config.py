@@ -273,14 +273,18 @@ class RerankSettings:
     """Re-ranking of the SFT model's embedding candidates (methods rerank-pop, rerank-mmr, rerank-calibrated)."""
 
     candidates: int = 50  # nearest catalog titles to the SFT generation that are re-ranked
-    popularity_weight: float = 0.5  # rerank-pop: weight of the log-popularity penalty against relevance
-    mmr_weight: float = 0.5  # rerank-mmr: weight of redundancy (cosine to picked items) against relevance
-    calibration_weight: float = 0.5  # rerank-calibrated: weight of KL(history genres || list genres) (Steck 2018)
+    popularity_weight: float | None = 0.5  # rerank-pop: weight of the log-popularity penalty against relevance
+    mmr_weight: float | None = 0.5  # rerank-mmr: weight of redundancy (cosine to picked items) against relevance
+    calibration_weight: float | None = 0.5  # rerank-calibrated: weight of KL(history genres || list genres)
+    # A weight left null is chosen on the validation rows (the SFT model then also recommends for them): of the
+    # weights 0, 0.1, ..., 1, the one best on the re-ranker's own measure at the largest K (popularity penalty:
+    # ORRatio, MMR: DivRatio, calibration: MGU) among those keeping NDCG within this share of the SFT lists'.
+    max_ndcg_loss: float = 0.1
 
     def __post_init__(self):
-        if self.candidates < 1 or not all(0 <= w <= 1 for w in (self.popularity_weight, self.mmr_weight,
-                                                                   self.calibration_weight)):  # fmt: skip
-            raise ConfigError("rerank: candidates must be positive and the weights in [0, 1]")
+        weights = [w for w in (self.popularity_weight, self.mmr_weight, self.calibration_weight) if w is not None]
+        if self.candidates < 1 or not all(0 <= w <= 1 for w in [*weights, self.max_ndcg_loss]):
+            raise ConfigError("rerank: candidates must be positive, the weights and max_ndcg_loss in [0, 1]")
 
 
 CLASSICAL = ("popularity", "sasrec", "itemknn")  # baselines without an LLM

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from sprec.baselines.rerank import calibrated, mmr, nearest_candidates, popularity_penalised, scaled
+from sprec.baselines.rerank import WEIGHTS, calibrated, mmr, nearest_candidates, popularity_penalised, scaled
 from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluate import HISTORY_MODES, evaluate_topk, load_predictions, load_results
@@ -26,7 +26,6 @@ from sprec.grounding import TitleEmbedder, extract_title, l2_distances
 from sprec.hybrid import Candidates, fuse, standardise, top_candidates
 from sprec.io import atomic_write_text, read_jsonl, write_json
 
-WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 MEASURES = {"DivRatio": "higher", "ORRatio": "lower", "MGU": "lower"}  # diversity / fairness measure: better
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.baselines.rerank import calibrated, mmr, nearest_candidates, popularity_penalised
+from sprec.baselines.rerank import WEIGHTS, calibrated, choose_weight, mmr, nearest_candidates, popularity_penalised
 from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig, method_of
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
-from sprec.evaluate import list_length, prediction_meta, save_predictions
+from sprec.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
 from sprec.grounding import TitleEmbedder, extract_title
 from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import read_jsonl, write_jsonl, write_npz
@@ -59,48 +59,77 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> lis
     return [(f"{method} t={t + 1}", a, iteration_seconds(models / method, t + 1)) for t, a in enumerate(adapters)]
 
 
-def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path) -> None:
-    """Recommend for the test rows with one grounding mode; writes predictions and the raw generations."""
+def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path,
+                split: str = "test") -> None:  # fmt: skip
+    """Recommend for the rows of `split` with one grounding mode; writes predictions and the raw generations."""
     if path.exists():
         return
     model, tok = load_model(cfg.model, adapter)
     prompter = Prompter.for_run(tok, ds, cfg.model)
+    rows = ds.splits[split]
     # embedding lists are rankings (longer when the history is dropped afterwards); trie lists are K beams
     filterable = grounding == "embedding"
-    k = list_length(cfg.eval, ds.splits["test"], len(ds.catalog)) if filterable else max(cfg.eval.ks)
+    k = list_length(cfg.eval, rows, len(ds.catalog)) if filterable else max(cfg.eval.ks)
     s = dataclasses.replace(cfg.recommend, grounding=grounding, k=k, exclude_history=cfg.eval.generate_excluding)
-    test = ds.splits["test"]
     start = time.time()
-    rec = recommend(model, tok, prompter, test, s, cache_dir=path.parent)
+    rec = recommend(model, tok, prompter, rows, s, cache_dir=path.parent)
     write_jsonl(path.with_suffix(".generations.jsonl"), ({"row": i, "generated": g, "topk": t}
                 for i, (g, t) in enumerate(zip(rec.generations, rec.topk, strict=True))))  # fmt: skip
     save_predictions(path, rec.topk, **prediction_meta(name, ds.name, cfg.eval, filterable, grounding=grounding,
-                     stats={**rec.stats, **prompter.stats}, seconds=round(time.time() - start, 1)))  # fmt: skip
+                     stats={**rec.stats, **prompter.stats}, seconds=round(time.time() - start, 1), split=split))
+
+
+# re-ranker -> (its weight's setting, the measure a weight chosen on validation optimises, higher is better)
+RERANKERS = {"rerank-pop": ("popularity_weight", "ORRatio", False), "rerank-mmr": ("mmr_weight", "DivRatio", True),
+             "rerank-calibrated": ("calibration_weight", "MGU", False)}  # fmt: skip
+
+
+def sft_candidates(ds: Dataset, cfg: RunConfig, split: str, pred_dir: Path) -> tuple[np.ndarray, ...]:
+    """(candidate ids, their relevance, the catalog's title vectors) of the SFT model's embedding-grounded lists
+    of `split`: the catalog titles nearest to each generation. Trains the SFT model and recommends if needed."""
+    adapter = train_sft(ds, cfg.model, cfg.sft, pred_dir.parent / "models" / "sft")
+    pred = pred_dir / ("sft-embedding.json" if split == "test" else f"sft-embedding.{split}.json")
+    predict_llm("sft (embedding)", adapter, ds, cfg, "embedding", pred, split)
+    titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(pred.with_suffix(".generations.jsonl"))]
+    dist, vectors = title_distances(titles, ds.catalog, cfg.recommend.embedder, pred_dir)
+    rows = ds.splits[split]
+    excluded = [list(e.history) for e in rows] if cfg.eval.generate_excluding else None
+    cand, rel = nearest_candidates(dist, max(cfg.rerank.candidates, list_length(cfg.eval, rows, len(ds.catalog))),
+                                   excluded)  # fmt: skip
+    return cand, rel, vectors
+
+
+def reranked(method: str, cand: np.ndarray, rel: np.ndarray, vectors: np.ndarray, rows, ds: Dataset, k: int,
+             weight: float) -> np.ndarray:  # fmt: skip
+    if method == "rerank-pop":
+        return popularity_penalised(cand, rel, ds.catalog.popularity, k, weight)
+    if method == "rerank-mmr":
+        return mmr(cand, rel, vectors, k, weight)
+    return calibrated(cand, rel, ds.catalog.genre_weights, [list(e.history) for e in rows], k, weight)
 
 
 def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
-    """Re-rank the SFT model's embedding candidates for the test rows (rerank-pop / -mmr / -calibrated); trains the
-    SFT model and writes its embedding predictions first when the run has not yet."""
+    """Re-rank the SFT model's embedding candidates for the test rows (rerank-pop / -mmr / -calibrated), at the
+    configured weight or at the weight chosen on the validation rows (RerankSettings)."""
     if path.exists():
         return
-    adapter = train_sft(ds, cfg.model, cfg.sft, path.parent.parent / "models" / "sft")
-    sft_pred = path.parent / "sft-embedding.json"
-    predict_llm("sft (embedding)", adapter, ds, cfg, "embedding", sft_pred)
-    start = time.time()
-    generated = [row["generated"][0] for _, row in read_jsonl(sft_pred.with_suffix(".generations.jsonl"))]
-    titles = [extract_title(g) for g in generated]
-    dist, items = title_distances(titles, ds.catalog, cfg.recommend.embedder, path.parent)
-    test, r, k = ds.splits["test"], cfg.rerank, list_length(cfg.eval, ds.splits["test"], len(ds.catalog))
-    excluded = [list(e.history) for e in test] if cfg.eval.generate_excluding else None
-    cand, rel = nearest_candidates(dist, max(r.candidates, k), excluded)
-    if method == "rerank-pop":
-        topk = popularity_penalised(cand, rel, ds.catalog.popularity, k, r.popularity_weight)
-    elif method == "rerank-mmr":
-        topk = mmr(cand, rel, items, k, r.mmr_weight)
-    else:
-        topk = calibrated(cand, rel, ds.catalog.genre_weights, [list(e.history) for e in test], k, r.calibration_weight)
+    setting, measure, higher = RERANKERS[method]
+    weight, chosen, pred_dir = getattr(cfg.rerank, setting), {}, path.parent
+    if weight is None:
+        cand, rel, vectors = sft_candidates(ds, cfg, "valid", pred_dir)
+        big_k, valid = max(cfg.eval.ks), ds.splits["valid"]
+        curve = {w: evaluate_topk(reranked(method, cand, rel, vectors, valid, ds, big_k, w), valid, ds.catalog,
+                                  [big_k])[str(big_k)] for w in WEIGHTS}  # fmt: skip
+        weight = choose_weight(curve, measure, higher, cfg.rerank.max_ndcg_loss)
+        chosen = {"weight_from": f"validation: best {measure}@{big_k} at most {cfg.rerank.max_ndcg_loss:.0%} below "
+                                 f"the SFT lists' NDCG@{big_k}",
+                  "validation_curve": {str(w): {"NDCG": m["NDCG"], measure: m[measure]} for w, m in curve.items()}}
+    cand, rel, vectors = sft_candidates(ds, cfg, "test", pred_dir)
+    start, test = time.time(), ds.splits["test"]
+    topk = reranked(method, cand, rel, vectors, test, ds, list_length(cfg.eval, test, len(ds.catalog)), weight)
     save_predictions(path, topk, **prediction_meta(f"{method} (embedding)", ds.name, cfg.eval, grounding="embedding",
-                     candidates_from=sft_pred.name, seconds=round(time.time() - start, 1)))  # fmt: skip
+                     candidates_from="sft-embedding.json", weight=weight, **chosen,
+                     seconds=round(time.time() - start, 1)))  # fmt: skip
 
 
 OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference training from the SFT model, once

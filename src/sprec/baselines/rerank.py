@@ -9,7 +9,8 @@ to its generation (the paper's embedding grounding); for a classical model or a 
 - calibrated (Steck, RecSys 2018): picks greedily the candidate maximising
   (1 - w) * (relevance of the list) - w * KL(p || q~), p the genre distribution of the user's history, q the
   list's and q~ = (1 - a) q + a p (a = 0.01 keeps the divergence finite).
-Weight 0 returns the base's own order in every re-ranker (ties keep the base's order).
+Weight 0 returns the base's own order in every re-ranker (ties keep the base's order). A weight can be chosen on
+validation rows (choose_weight): the best on the re-ranker's own measure at a bounded loss of NDCG.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from sprec.grounding import nearest_items
+
+WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 
 
 def scaled(scores: np.ndarray) -> np.ndarray:
@@ -101,3 +104,12 @@ def calibrated(cand: np.ndarray, rel: np.ndarray, genre_weights: np.ndarray, his
         return (1 - weight) * rel - weight * kl_divergence(p, q, smoothing)
 
     return _greedy(cand, k, marginal)
+
+
+def choose_weight(curve: dict[float, dict], measure: str, higher: bool, max_ndcg_loss: float) -> float:
+    """The weight of `curve` ({weight: metrics with NDCG and `measure`}) best on `measure` among those whose NDCG is
+    at least (1 - max_ndcg_loss) x weight 0's; of equally good ones, the smallest."""
+    floor = (1 - max_ndcg_loss) * curve[0.0]["NDCG"]
+    allowed = sorted(w for w, m in curve.items() if m["NDCG"] >= floor)
+    best = (max if higher else min)(curve[w][measure] for w in allowed)
+    return next(w for w in allowed if curve[w][measure] == best)
