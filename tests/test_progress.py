@@ -45,17 +45,21 @@ def test_plan_of_the_goodreads_config_names_every_recorded_stage():
     cfg = load_run_config("configs/goodreads-cpu.yaml")
     plan = plan_run(cfg, n_train=5000, n_test=1000)
     u = SECONDS_PER_UNIT
-    models = ["sft", "dmpo", "dpo-semantic", "sft-reweighted", "dpo", "sdpo", "sprec t=1", "sprec t=2"]
+    models = ["sft", "dmpo", "dpo-semantic", "sft-reweighted", "dpo", "sdpo", "sprec t=1", "sprec t=2",
+              "sprec-hybrid t=1", "sprec-hybrid t=2"]
     assert list(plan) == [
         "prepare", "popularity", "sasrec: train", "itemknn: train",
         *[stage for m in models for stage in (f"{m}: train", f"{m} (embedding): recommend")],
         "rerank-pop (embedding): rerank", "rerank-mmr (embedding): rerank", "rerank-calibrated (embedding): rerank",
-        "sasrec > sft: rank", "sasrec > sprec t=2: rank", "sasrec > dpo: rank",  # hybrid.models, in that order
+        "sasrec > sft: rank", "sasrec > sprec t=2: rank", "sasrec > sprec-hybrid t=2: rank",
+        "sasrec > dpo: rank",  # hybrid.models, in that order
         "d3: sft (trie): recommend",  # d3.models: only the SFT model is decoded with D3
     ]  # fmt: skip
     assert plan["sft: train"] == pytest.approx(1024 * u["sft"])
     assert plan["sdpo: train"] == pytest.approx(256 * u["dpo"] * 1.4)  # 3 negatives: 1 + 0.2 * 2
     assert plan["sprec t=2: train"] == pytest.approx(256 * (u["selfplay"] + u["sft"] + u["dpo"]))
+    hybrid_negative = u["rank"] + 20 * u["rank_candidate"]  # the two-stage system's top-1 of 20 candidates
+    assert plan["sprec-hybrid t=2: train"] == pytest.approx(256 * (hybrid_negative + u["sft"] + u["dpo"]))
     assert plan["sft (embedding): recommend"] == pytest.approx(1000 * u["generate"])
     assert plan["d3: sft (trie): recommend"] == pytest.approx(1000 * u["beam"])
     # 20 candidates of the test and validation rows
