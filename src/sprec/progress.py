@@ -79,7 +79,8 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
         elif method in ("sprec", "sprec-hybrid"):
             sp = cfg.selfplay
             sampled = sp.samples if sp.negatives == "sampled" else 1
-            negatives = rank_row if "hybrid" in (method, sp.negatives) else u["selfplay"] * sampled
+            hybrid = method == "sprec-hybrid" or sp.negatives == "hybrid"  # the two-stage system's top-1
+            negatives = rank_row if hybrid else u["selfplay"] * sampled
             per_iteration = prompts * (negatives + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)
             models.update({f"{method} t={t + 1}": per_iteration for t in range(sp.iterations)})
         elif method.startswith("rerank-"):
