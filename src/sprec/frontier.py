@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from sprec.baselines.rerank import WEIGHTS, calibrated, mmr, nearest_candidates, popularity_penalised, scaled
+from sprec.baselines.rerank import WEIGHTS, calibrated, generated_candidates, mmr, popularity_penalised, scaled
 from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluate import HISTORY_MODES, evaluate_topk, load_predictions, load_results
-from sprec.grounding import TitleEmbedder, extract_title, l2_distances
+from sprec.grounding import TitleEmbedder
 from sprec.hybrid import Candidates, fuse, standardise, top_candidates
-from sprec.io import atomic_write_text, read_jsonl, write_json
+from sprec.io import atomic_write_text, write_json
 
 MEASURES = {"DivRatio": "higher", "ORRatio": "lower", "MGU": "lower"}  # diversity / fairness measure: better
 
@@ -49,8 +49,7 @@ def stored_bases(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) ->
     vectors = embedder.catalog([it.title for it in ds.catalog.items], pred_dir)
     out = {}
     for gen in sorted(pred_dir.glob("*-embedding.generations.jsonl")):
-        titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(gen)]
-        cand, rel = nearest_candidates(l2_distances(embedder.encode(titles), vectors), n, excluded)
+        cand, rel = generated_candidates(gen, embedder, vectors, n, excluded)
         out[load_predictions(gen.with_name(gen.name.replace(".generations.jsonl", ".json"))).meta["method"]] = Base(
             cand, rel)  # fmt: skip
     for method in ("sasrec", "itemknn"):

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.baselines.rerank import WEIGHTS, calibrated, choose_weight, mmr, nearest_candidates, popularity_penalised
+from sprec.baselines.rerank import WEIGHTS, calibrated, choose_weight, generated_candidates, mmr, popularity_penalised
 from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig, method_of
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
 from sprec.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
-from sprec.grounding import TitleEmbedder, extract_title
+from sprec.grounding import TitleEmbedder
 from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
-from sprec.io import read_jsonl, write_jsonl, write_npz
+from sprec.io import write_jsonl, write_npz
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
 from sprec.rank import candidate_logps, prior_logps
-from sprec.recommend import recommend, title_distances
+from sprec.recommend import recommend
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
 from sprec.train.selfplay import iteration_seconds, run_selfplay, sample_prompts
 from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset
@@ -84,19 +84,21 @@ RERANKERS = {"rerank-pop": ("popularity_weight", "ORRatio", False), "rerank-mmr"
              "rerank-calibrated": ("calibration_weight", "MGU", False)}  # fmt: skip
 
 
-def sft_candidates(ds: Dataset, cfg: RunConfig, split: str, pred_dir: Path) -> tuple[np.ndarray, ...]:
-    """(candidate ids, their relevance, the catalog's title vectors) of the SFT model's embedding-grounded lists
-    of `split`: the catalog titles nearest to each generation. Trains the SFT model and recommends if needed."""
+def sft_predictions(pred_dir: Path, split: str) -> Path:
+    return pred_dir / ("sft-embedding.json" if split == "test" else f"sft-embedding.{split}.json")
+
+
+def sft_candidates(ds: Dataset, cfg: RunConfig, split: str, pred_dir: Path, embedder: TitleEmbedder,
+                   vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(candidate ids, their relevance) of the SFT model's embedding-grounded lists of `split`: the catalog titles
+    nearest to each generation. Trains the SFT model and recommends first if needed."""
     adapter = train_sft(ds, cfg.model, cfg.sft, pred_dir.parent / "models" / "sft")
-    pred = pred_dir / ("sft-embedding.json" if split == "test" else f"sft-embedding.{split}.json")
+    pred = sft_predictions(pred_dir, split)
     predict_llm("sft (embedding)", adapter, ds, cfg, "embedding", pred, split)
-    titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(pred.with_suffix(".generations.jsonl"))]
-    dist, vectors = title_distances(titles, ds.catalog, cfg.recommend.embedder, pred_dir)
     rows = ds.splits[split]
     excluded = [list(e.history) for e in rows] if cfg.eval.generate_excluding else None
-    cand, rel = nearest_candidates(dist, max(cfg.rerank.candidates, list_length(cfg.eval, rows, len(ds.catalog))),
-                                   excluded)  # fmt: skip
-    return cand, rel, vectors
+    n = max(cfg.rerank.candidates, list_length(cfg.eval, rows, len(ds.catalog)))
+    return generated_candidates(pred.with_suffix(".generations.jsonl"), embedder, vectors, n, excluded)
 
 
 def reranked(method: str, cand: np.ndarray, rel: np.ndarray, vectors: np.ndarray, rows, ds: Dataset, k: int,
@@ -115,8 +117,10 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
         return
     setting, measure, higher = RERANKERS[method]
     weight, chosen, pred_dir = getattr(cfg.rerank, setting), {}, path.parent
+    embedder = TitleEmbedder(cfg.recommend.embedder)
+    vectors = embedder.catalog([it.title for it in ds.catalog.items], pred_dir)
     if weight is None:
-        cand, rel, vectors = sft_candidates(ds, cfg, "valid", pred_dir)
+        cand, rel = sft_candidates(ds, cfg, "valid", pred_dir, embedder, vectors)
         big_k, valid = max(cfg.eval.ks), ds.splits["valid"]
         curve = {w: evaluate_topk(reranked(method, cand, rel, vectors, valid, ds, big_k, w), valid, ds.catalog,
                                   [big_k])[str(big_k)] for w in WEIGHTS}  # fmt: skip
@@ -124,11 +128,11 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
         chosen = {"weight_from": f"validation: best {measure}@{big_k} at most {cfg.rerank.max_ndcg_loss:.0%} below "
                                  f"the SFT lists' NDCG@{big_k}",
                   "validation_curve": {str(w): {"NDCG": m["NDCG"], measure: m[measure]} for w, m in curve.items()}}
-    cand, rel, vectors = sft_candidates(ds, cfg, "test", pred_dir)
+    cand, rel = sft_candidates(ds, cfg, "test", pred_dir, embedder, vectors)
     start, test = time.time(), ds.splits["test"]
     topk = reranked(method, cand, rel, vectors, test, ds, list_length(cfg.eval, test, len(ds.catalog)), weight)
     save_predictions(path, topk, **prediction_meta(f"{method} (embedding)", ds.name, cfg.eval, grounding="embedding",
-                     candidates_from="sft-embedding.json", weight=weight, **chosen,
+                     candidates_from=sft_predictions(pred_dir, "test").name, weight=weight, **chosen,
                      seconds=round(time.time() - start, 1)))  # fmt: skip
 
 

@@ -87,7 +87,7 @@ def _check_same_config(run_dir: Path, cfg_dict: dict) -> list[str]:
         if not users & set(methods):
             recorded.pop(section, None)
     for section in ("hybrid", "d3"):  # which models get these rows: like `methods`, rows added or left out
-        recorded[section] = {k: v for k, v in (recorded.get(section) or {}).items() if k != "models"}
+        (recorded.get(section) or {}).pop("models", None)
     changed = _changed_settings(recorded, cfg_dict)
     if changed:
         what = [f"{name}: {_lookup(recorded, name)!r} -> {_lookup(cfg_dict, name)!r}" for name in changed]

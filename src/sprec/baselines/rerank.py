@@ -15,9 +15,12 @@ validation rows (choose_weight): the best on the re-ranker's own measure at a bo
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-from sprec.grounding import nearest_items
+from sprec.grounding import extract_title, l2_distances, nearest_items
+from sprec.io import read_jsonl
 
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 
@@ -38,6 +41,14 @@ def nearest_candidates(distances: np.ndarray, n: int, exclude: list[list[int]] |
     """(ids, relevance) of the n nearest items of each row (the embedding-grounded base)."""
     cand = nearest_items(distances, n, exclude)
     return cand, relevance(distances, cand)
+
+
+def generated_candidates(generations: Path, embedder, item_vectors: np.ndarray, n: int,
+                         exclude: list[list[int]] | None = None):  # fmt: skip
+    """(ids, relevance) of the n catalog titles nearest to each row's stored generation (a .generations.jsonl
+    file; `embedder` a grounding.TitleEmbedder, `item_vectors` its catalog title vectors)."""
+    titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(generations)]
+    return nearest_candidates(l2_distances(embedder.encode(titles), item_vectors), n, exclude)
 
 
 def popularity_penalised(cand: np.ndarray, rel: np.ndarray, popularity: np.ndarray, k: int,
