@@ -248,6 +248,7 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
     timings: dict[str, float] = {}
     info = {"config": cfg_dict, "versions": versions(), "seed": cfg.seed, "wall_seconds": timings}
     with main_process_first():
+        earlier = read_json(run_dir / "run.json").get("wall_seconds", {}) if (run_dir / "run.json").exists() else {}
         info["methods_ever"] = _check_same_config(run_dir, cfg_dict)
         if is_main_process():
             write_json(run_dir / "run.json", info)
@@ -262,7 +263,7 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
         from sprec.llm.calibrate import machine_speed
 
         calibration = info["llm_speed_calibration"] = round(machine_speed(cfg.model), 3)
-    progress = RunProgress(plan, timings, enabled=is_main_process(), calibration=calibration)
+    progress = RunProgress(plan, timings, enabled=is_main_process(), calibration=calibration, earlier=earlier)
     results: dict[str, dict] = {HISTORY_MODES[m]: {} for m in cfg.eval.modes}
     predictions = {}
     for method in cfg.methods:

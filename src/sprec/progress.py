@@ -118,11 +118,18 @@ class RunProgress:
     long is left. Stages whose results an earlier session left are counted, not replayed."""
 
     def __init__(self, plan: dict[str, float], measured: dict[str, float], enabled: bool = True,
-                 calibration: float = 1.0):  # fmt: skip
+                 calibration: float = 1.0, earlier: dict[str, float | None] | None = None):  # fmt: skip
+        """`earlier`: the stage times an earlier session of the run recorded (run.json): those stages count as
+        done from the start, wherever they come in the order, and their speeds rescale the plan."""
         self.plan, self.measured, self.enabled, self.calibration = plan, measured, enabled, calibration
         self.start = self.last = time.time()
-        self.resumed = 0
-        self.say(f"planned: {len(plan)} stages, about {_clock(time_left(plan, {}, calibration))} here "
+        self.earlier = {k for k in earlier or {} if k in plan}
+        for stage in self.earlier:
+            measured.setdefault(stage, earlier[stage])
+        self.resumed = len(self.earlier)
+        left = time_left(plan, {k: v or 0.0 for k, v in measured.items() if k in self.earlier}, calibration)
+        done = f", {self.resumed} done in earlier sessions" if self.resumed else ""
+        self.say(f"planned: {len(plan)} stages{done}, about {_clock(left)} {'left ' if done else ''}here "
                  f"(LLM speed calibrated at {calibration:.2f}x the plan's machine)")  # fmt: skip
 
     def say(self, text: str) -> None:
@@ -139,7 +146,7 @@ class RunProgress:
             loaded = seconds is None or (seconds > 1.0 and now - self.last < 0.5 * seconds)
         self.measured[stage], self.last = seconds, now
         if loaded:
-            self.resumed += 1
+            self.resumed += stage not in self.earlier
             return
         done = sum(k in self.measured for k in self.plan)
         left = time_left(self.plan, {k: v or 0.0 for k, v in self.measured.items()}, self.calibration)
