@@ -43,3 +43,12 @@ def test_a_degenerate_model_and_a_collapsed_iteration_are_warned_about(tmp_path)
 
     text = health.section(gens, negs, Catalog())
     assert "| bad row | 0.0% | 40.0% |" in text and "| sprec t=1 | 12 | 1 | item 7 (100.0%) |" in text
+
+
+def test_a_hybrid_that_gives_the_llm_no_weight_is_warned_about():
+    metas = {"sasrec > sft": {"retriever": "sasrec", "weight": 0.0, "weight_from": "validation NDCG@10"},
+             "sasrec > sprec t=2": {"retriever": "sasrec", "weight": 0.3}, "d3: sft (trie)": {"weight": 0.0},
+             "sasrec": {}}  # fmt: skip
+    lines = health.hybrid_warnings(metas)
+    assert lines == ["WARNING: sasrec > sft is sasrec's list: the fusion weight of the LLM score is a = 0 "
+                     "(validation NDCG@10), so the LLM changes nothing"]  # fmt: skip

@@ -45,6 +45,13 @@ def warnings(generations: list[dict], negatives: list[dict]) -> list[str]:
     return out
 
 
+def hybrid_warnings(metas: dict[str, dict]) -> list[str]:
+    """A hybrid row whose fusion weight is 0 is its retriever's list: the LLM was scored and then not used."""
+    return [f"WARNING: {name} is {meta['retriever']}'s list: the fusion weight of the LLM score is a = 0 "
+            f"({meta.get('weight_from', 'config')}), so the LLM changes nothing" for name, meta in metas.items()
+            if "retriever" in meta and meta.get("weight") == 0]  # fmt: skip
+
+
 def section(generations: list[dict], negatives: list[dict], catalog) -> str:
     """The report's markdown on model health (empty when the run has no LLM row)."""
     if not generations and not negatives:

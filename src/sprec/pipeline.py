@@ -257,7 +257,7 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
     with main_process_first():
         ds = stage_prepare(cfg, run_dir)
     timings["prepare"] = round(time.time() - t, 2)
-    plan = plan_run(cfg, len(ds.splits["train"]), len(ds.splits["test"]))
+    plan = plan_run(cfg, len(ds.splits["train"]), len(ds.splits["test"]), len(ds.splits["valid"]))
     calibration = 1.0
     if any(stage_kind(k).startswith("llm") for k in plan) and is_main_process():
         from sprec.llm.calibrate import machine_speed

@@ -16,15 +16,18 @@ from pathlib import Path
 
 from sprec.config import RunConfig
 
-# Relative costs matter most (one finished stage rescales its kind): the ratios are those of the recorded stage
-# times of docs/results/goodreads-cpu and quickstart (run.json), e.g. a 1,000-row recommendation pass costs about
-# 0.45x as much as SFT on 1,000 examples, D3's trie beam search 1.2x.
-SECONDS_PER_UNIT = {  # an idle 2-core CPU, SmolLM2-135M; benchmarks/bench_train.py, bench_rank.py
-    "sft": 0.9,  # one SFT example (fast engine)
-    "dpo": 1.2,  # one DPO pair (fast engine); an S-DPO row with m negatives counts 1 + 0.2 (m - 1)
-    "generate": 0.4,  # one prompt, greedy + embedding grounding (incl. the embedder's share)
-    "beam": 1.1,  # one prompt, trie beam search returning K titles
-    "selfplay": 0.3,  # one self-play prompt, greedy trie-grounded negatives
+# Seconds on the calibration's reference machine (sprec.llm.calibrate.REFERENCE_SECONDS: a forward pass there
+# takes 1.97 s), from recorded stage times divided by their run's calibration: docs/results/goodreads-cpu
+# (calibration 0.98: SFT 1.73 s per example, DPO 2.28 per pair, recommending 0.74 per row, D3's beam search 2.1,
+# an SPRec iteration 4.6 per prompt, ranking 20 candidates 1.25-1.66 per row) and the quickstart (0.77: SFT 1.40
+# s per example on MovieLens' shorter titles). Until session 4 SFT was planned at 0.9 s, half the truth, so the
+# calibration alone predicted half the time left.
+SECONDS_PER_UNIT = {  # SmolLM2-135M, 2 cores at the reference speed
+    "sft": 1.8,  # one SFT example (fast engine)
+    "dpo": 2.3,  # one DPO pair (fast engine); an S-DPO row with m negatives counts 1 + 0.2 (m - 1)
+    "generate": 0.75,  # one prompt, greedy + embedding grounding (incl. the embedder's share)
+    "beam": 2.1,  # one prompt, trie beam search returning K titles
+    "selfplay": 0.5,  # one self-play prompt, greedy trie-grounded negatives (and the iteration's model loads)
     "rank": 0.5,  # one row's prompt prefill when the LLM scores candidates ...
     "rank_candidate": 0.04,  # ... plus this per candidate (answers packed as a prefix tree)
 }
@@ -61,8 +64,9 @@ def time_left(planned: dict[str, float], measured: dict[str, float], calibration
     return sum(v * speed[stage_kind(k)] for k, v in planned.items() if k not in measured)
 
 
-def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
-    """Planned seconds of each timed stage, keyed as `pipeline` records them."""
+def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = None) -> dict[str, float]:
+    """Planned seconds of each timed stage, keyed as `pipeline` records them (`n_valid`: the validation rows,
+    which the hybrid scores too; 256 or the test rows if fewer when not given)."""
     u = SECONDS_PER_UNIT
     sft = u["sft"] * min(cfg.sft.examples or n_train, n_train) * cfg.sft.epochs
     prompts = min(cfg.selfplay.prompts, n_train)
@@ -92,7 +96,7 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int) -> dict[str, float]:
             reranks[next(iter(reranks))] += sft + recommend["embedding"]
     hybrids = {}  # each LLM model scores the retriever's candidates of the test and validation rows
     if "hybrid" in cfg.methods:
-        n_valid = min(n_test, 256)  # the prepared validation split is small (256 in the shipped configs)
+        n_valid = min(n_test, 256) if n_valid is None else n_valid
         scored = cfg.hybrid.models or list(models) or ["sft"]
         hybrids = {f"{cfg.hybrid.retriever} > {m}: rank": rank_row * (n_test + n_valid) for m in scored}
     if "d3" in cfg.methods:  # trie beam search of each LLM model's test rows

@@ -200,7 +200,9 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
     if any(diffs.values()):
         write_json(out / "differences.json", diffs)
     gens, negs = health.run_health(out, predictions, {n: p.meta for n, p in preds.items()})
-    warnings = "".join(f"{w}\n\n" for w in [*baseline_warnings(results, k), *health.warnings(gens, negs)])
+    warnings = [*baseline_warnings(results, k), *health.warnings(gens, negs),
+                *health.hybrid_warnings({n: p.meta for n, p in preds.items()})]  # fmt: skip
+    warnings = "".join(f"{w}\n\n" for w in warnings)
     appendix = hybrid_section(preds, out) + health.section(gens, negs, catalog)
     table = warnings + write_tables(out, results, preamble + warnings, sections, appendix)
     targets = np.array([-1 if e.target is None else e.target for e in test])
