@@ -120,8 +120,8 @@ def test_a_resumed_run_counts_the_stages_an_earlier_session_recorded_wherever_th
     """Issue 14: a resumed run said "5 h 11 min left" with 2 min left, counting every stage not yet reached."""
     plan = {"prepare": 1.0, "sft: train": 600.0, "sft (embedding): recommend": 300.0, "dpo: train": 600.0}
     earlier = {"prepare": 0.5, "sft: train": 1200.0, "dpo: train": 1100.0, "gone: train": 5.0}  # 2x slower than plan
-    measured = {}
-    progress = RunProgress(plan, measured, calibration=1.0, earlier=earlier)
+    measured, saved = {}, []
+    progress = RunProgress(plan, measured, calibration=1.0, earlier=earlier, save=lambda: saved.append(dict(measured)))
     # only the recommendation is left: planned 300 s, at the 2x speed the earlier LLM stages measured
     assert "planned: 4 stages, 3 done in earlier sessions, about 10 min left here" in capsys.readouterr().err
     assert "gone: train" not in measured and measured["dpo: train"] == 1100.0  # kept for run.json
@@ -130,3 +130,4 @@ def test_a_resumed_run_counts_the_stages_an_earlier_session_recorded_wherever_th
     (tmp_path / "sft-embedding.json").write_text("{}")  # written in this session
     progress.record("sft (embedding): recommend", 290.0, tmp_path / "sft-embedding.json")
     assert "4/4 stages (3 done in earlier sessions)" in capsys.readouterr().err
+    assert saved[-1] == measured and len(saved) == 2  # run.json written after each stage, earlier times kept

@@ -263,7 +263,8 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
         from sprec.llm.calibrate import machine_speed
 
         calibration = info["llm_speed_calibration"] = round(machine_speed(cfg.model), 3)
-    progress = RunProgress(plan, timings, enabled=is_main_process(), calibration=calibration, earlier=earlier)
+    progress = RunProgress(plan, timings, enabled=is_main_process(), calibration=calibration, earlier=earlier,
+                           save=lambda: write_json(run_dir / "run.json", info))  # fmt: skip
     results: dict[str, dict] = {HISTORY_MODES[m]: {} for m in cfg.eval.modes}
     predictions = {}
     for method in cfg.methods:

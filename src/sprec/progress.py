@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from sprec.config import RunConfig
@@ -122,10 +123,13 @@ class RunProgress:
     long is left. Stages whose results an earlier session left are counted, not replayed."""
 
     def __init__(self, plan: dict[str, float], measured: dict[str, float], enabled: bool = True,
-                 calibration: float = 1.0, earlier: dict[str, float | None] | None = None):  # fmt: skip
+                 calibration: float = 1.0, earlier: dict[str, float | None] | None = None,
+                 save: Callable[[], None] | None = None):  # fmt: skip
         """`earlier`: the stage times an earlier session of the run recorded (run.json): those stages count as
-        done from the start, wherever they come in the order, and their speeds rescale the plan."""
+        done from the start, wherever they come in the order, and their speeds rescale the plan. `save` is called
+        after each stage (it writes run.json), so that a run killed mid-method keeps the times it measured."""
         self.plan, self.measured, self.enabled, self.calibration = plan, measured, enabled, calibration
+        self.save = save if enabled else None
         self.start = self.last = time.time()
         self.earlier = {k for k in earlier or {} if k in plan}
         for stage in self.earlier:
@@ -149,6 +153,8 @@ class RunProgress:
         else:  # a stage that took longer than the time since the last line was loaded from an earlier session
             loaded = seconds is None or (seconds > 1.0 and now - self.last < 0.5 * seconds)
         self.measured[stage], self.last = seconds, now
+        if self.save is not None:
+            self.save()
         if loaded:
             self.resumed += stage not in self.earlier
             return
