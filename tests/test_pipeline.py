@@ -136,13 +136,17 @@ def test_hybrid_rows_rank_the_retrievers_candidates(tiny_model_dir, tmp_path):
     assert (tmp_path / "run/plots/hybrid_validation.png").exists()
 
 
-def test_selfplay_with_hybrid_negatives_never_rejects_the_target(tiny_model_dir, tmp_path):
+@pytest.mark.parametrize("exclude_history", [False, True])
+def test_selfplay_with_hybrid_negatives_never_rejects_the_target(tiny_model_dir, tmp_path, exclude_history):
     raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
     raw |= {"methods": ["sprec-hybrid"], "groundings": ["embedding"], "hybrid": {"retriever": "itemknn"}}
+    raw["selfplay"] = raw["selfplay"] | {"hybrid_exclude_history": exclude_history}
     results = run(from_dict(RunConfig, raw))["history allowed"]
     assert list(results) == ["sprec-hybrid t=1 (embedding)"]
     pairs = [json.loads(line) for line in (tmp_path / "run/models/sprec-hybrid/iteration-1/pairs.jsonl").open()]
     assert len(pairs) == 4 and all(p["rejected"] and p["chosen"] not in p["rejected"] for p in pairs)
+    if exclude_history:  # never a book the reader has (with history allowed, item-kNN's top-1 may be one)
+        assert not any(r in p["history"] for p in pairs for r in p["rejected"])
 
 
 def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, tmp_path):

@@ -253,6 +253,10 @@ class SelfPlaySettings:
     grounding: str = "trie"  # negatives as items: trie (constrained decoding) | embedding (nearest title)
     hybrid_weight: float = 0.5  # negatives: hybrid - fusion weight of the LLM score
     hybrid_normalise: bool = False  # negatives: hybrid - LLM score per answer token
+    # negatives: hybrid - draw them from the retriever's candidates minus the reader's history. With history
+    # allowed, SASRec's top-1 is usually a book the reader has (Goodreads: 250 of 256), so SPRec then learns only
+    # not to recommend read books
+    hybrid_exclude_history: bool = False
     batch_size: int = 16
     sft: SFTSettings = field(default_factory=lambda: SFTSettings(examples=None, learning_rate=2e-5, eval_examples=0))
     dpo: DPOSettings = field(default_factory=DPOSettings)

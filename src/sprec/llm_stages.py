@@ -54,7 +54,7 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> lis
         return [(method, adapter, dpo_summary(models / method)["seconds"])]
     # sprec-hybrid: the same loop with the two-stage system's top-1 as each prompt's rejected answer
     s = dataclasses.replace(cfg.selfplay, negatives="hybrid") if method == "sprec-hybrid" else cfg.selfplay
-    candidates = candidate_source(ds, cfg, run_dir) if s.negatives == "hybrid" else None
+    candidates = candidate_source(ds, cfg, run_dir, s.hybrid_exclude_history) if s.negatives == "hybrid" else None
     adapters = run_selfplay(ds, cfg.model, s, sft_adapter, models / method, cfg.seed, candidates)
     return [(f"{method} t={t + 1}", a, iteration_seconds(models / method, t + 1)) for t, a in enumerate(adapters)]
 
@@ -146,7 +146,10 @@ def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool
     scorer, n = classical_scorer(cfg.hybrid.retriever, ds, cfg, run_dir), min(cfg.hybrid.candidates, len(ds.catalog))
 
     def candidates(rows: list) -> Candidates:
-        return top_candidates(scorer(rows), n, [list(e.history) for e in rows] if excluding else None)
+        if not excluding:
+            return top_candidates(scorer(rows), n, None)
+        excluded = [list(e.history) for e in rows]  # on a small catalog, fewer candidates than n remain
+        return top_candidates(scorer(rows), min(n, len(ds.catalog) - max(len(set(h)) for h in excluded)), excluded)
 
     return candidates
 
