@@ -31,6 +31,9 @@ def test_length_normalised_scores_and_candidates_from_a_score_matrix():
     assert llm_scores(np.array([[-6.0, -4.0]]), np.array([[3, 2]]), normalise=False).tolist() == [[-6.0, -4.0]]
     cand = top_candidates(np.array([[0.1, 0.9, 0.5, 0.9]]), 3, excluded=[[2]])
     assert cand.ids.tolist() == [[1, 3, 0]] and cand.scores.tolist() == [[0.9, 0.9, 0.1]]
+    # asking for more than the rows have left: fewer candidates, never an excluded item as filler
+    cand = top_candidates(np.array([[0.1, 0.9, 0.5, 0.9], [0.4, 0.3, 0.2, 0.1]]), 4, excluded=[[2, 2], [0, 1]])
+    assert cand.ids.tolist() == [[1, 3], [2, 3]]
 
 
 def test_validation_curve_and_the_chosen_weight():

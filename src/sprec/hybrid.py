@@ -41,7 +41,9 @@ class Candidates:
 
 def top_candidates(scores: np.ndarray, n: int, excluded: list[list[int]] | None = None) -> Candidates:
     """The n best items of each row of an (N, n_items) score matrix (ties: smaller id first), never an id of
-    `excluded[row]`."""
+    `excluded[row]` (n shrinks to what every row has left: nearest_items would fill a short row with them)."""
+    if excluded:
+        n = min(n, np.shape(scores)[1] - max(len(set(row)) for row in excluded))
     ids = nearest_items(-np.asarray(scores, dtype=np.float64), n, excluded)
     return Candidates(ids, np.take_along_axis(np.asarray(scores, dtype=np.float64), ids, axis=1))
 

@@ -146,10 +146,7 @@ def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool
     scorer, n = classical_scorer(cfg.hybrid.retriever, ds, cfg, run_dir), min(cfg.hybrid.candidates, len(ds.catalog))
 
     def candidates(rows: list) -> Candidates:
-        if not excluding:
-            return top_candidates(scorer(rows), n, None)
-        excluded = [list(e.history) for e in rows]  # on a small catalog, fewer candidates than n remain
-        return top_candidates(scorer(rows), min(n, len(ds.catalog) - max(len(set(h)) for h in excluded)), excluded)
+        return top_candidates(scorer(rows), n, [list(e.history) for e in rows] if excluding else None)
 
     return candidates
 

@@ -275,8 +275,6 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
                 if metrics is not None:
                     results[HISTORY_MODES[mode]][name] = metrics
             predictions[name] = pred
-        if is_main_process():
-            write_json(run_dir / "run.json", info)
     modes = " and ".join(results)
     preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {modes}\n\n"
     preamble += "".join(f"{w}\n\n" for w in ds.meta.get("warnings", []))  # data quirks (prepare)

@@ -135,10 +135,13 @@ class RunProgress:
         for stage in self.earlier:
             measured.setdefault(stage, earlier[stage])
         self.resumed = len(self.earlier)
-        left = time_left(plan, {k: v or 0.0 for k, v in measured.items() if k in self.earlier}, calibration)
         done = f", {self.resumed} done in earlier sessions" if self.resumed else ""
-        self.say(f"planned: {len(plan)} stages{done}, about {_clock(left)} {'left ' if done else ''}here "
+        left = f"about {_clock(self.seconds_left())} {'left ' if done else ''}here"
+        self.say(f"planned: {len(plan)} stages{done}, {left} "
                  f"(LLM speed calibrated at {calibration:.2f}x the plan's machine)")  # fmt: skip
+
+    def seconds_left(self) -> float:
+        return time_left(self.plan, {k: v or 0.0 for k, v in self.measured.items()}, self.calibration)
 
     def say(self, text: str) -> None:
         if self.enabled:
@@ -159,8 +162,7 @@ class RunProgress:
             self.resumed += stage not in self.earlier
             return
         done = sum(k in self.measured for k in self.plan)
-        left = time_left(self.plan, {k: v or 0.0 for k, v in self.measured.items()}, self.calibration)
         earlier = f" ({self.resumed} done in earlier sessions)" if self.resumed else ""
-        rest = "all done" if done == len(self.plan) else f"about {_clock(left)} left"
+        rest = "all done" if done == len(self.plan) else f"about {_clock(self.seconds_left())} left"
         self.say(f"{stage} done; {done}/{len(self.plan)} stages{earlier}, {_clock(now - self.start)} in this "
                  f"session, {rest}")  # fmt: skip

@@ -199,9 +199,9 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         sections[mode] = (standing(results[mode], k) or "") + sections[mode]
     if any(diffs.values()):
         write_json(out / "differences.json", diffs)
-    gens, negs = health.run_health(out, predictions, {n: p.meta for n, p in preds.items()})
-    warnings = [*baseline_warnings(results, k), *health.warnings(gens, negs),
-                *health.hybrid_warnings({n: p.meta for n, p in preds.items()})]  # fmt: skip
+    metas = {n: p.meta for n, p in preds.items()}
+    gens, negs = health.run_health(out, predictions, metas)
+    warnings = [*baseline_warnings(results, k), *health.warnings(gens, negs), *health.hybrid_warnings(metas)]
     warnings = "".join(f"{w}\n\n" for w in warnings)
     appendix = hybrid_section(preds, out) + health.section(gens, negs, catalog)
     table = warnings + write_tables(out, results, preamble + warnings, sections, appendix)
