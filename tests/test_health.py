@@ -52,3 +52,17 @@ def test_a_hybrid_that_gives_the_llm_no_weight_is_warned_about():
     lines = health.hybrid_warnings(metas)
     assert lines == ["WARNING: sasrec > sft is sasrec's list: the fusion weight of the LLM score is a = 0 "
                      "(validation NDCG@10), so the LLM changes nothing"]  # fmt: skip
+
+
+def test_history_allowed_is_noted_only_when_the_data_almost_never_repeats_a_history_item():
+    from types import SimpleNamespace as Row
+
+    never = [Row(history=[1, 2, 3], target=4 + i) for i in range(200)]
+    (note,) = health.history_repeat_note(never, history_allowed=True)
+    assert note.startswith("NOTE: 0 of 200 training targets are one of their row's history items")
+    assert health.history_repeat_note(never, history_allowed=False) == []
+    # 2 repeats in 200 rows (1%) is not "almost never": rereading data keeps its history-allowed table unnoted
+    often = never[:198] + [Row(history=[1, 2, 3], target=2), Row(history=[5], target=5)]
+    assert health.history_repeat_note(often, history_allowed=True) == []
+    assert health.history_repeat_note(never[:198] + [Row(history=[5], target=5), Row(history=[1], target=None)],
+                                      history_allowed=True)[0].startswith("NOTE: 1 of 200")  # fmt: skip

@@ -201,7 +201,8 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         write_json(out / "differences.json", diffs)
     metas = {n: p.meta for n, p in preds.items()}
     gens, negs = health.run_health(out, predictions, metas)
-    warnings = [*baseline_warnings(results, k), *health.warnings(gens, negs), *health.hybrid_warnings(metas)]
+    warnings = [*baseline_warnings(results, k), *health.warnings(gens, negs), *health.hybrid_warnings(metas),
+                *health.history_repeat_note(dataset.splits["train"], HISTORY_MODES[False] in results)]
     warnings = "".join(f"{w}\n\n" for w in warnings)
     appendix = hybrid_section(preds, out) + health.section(gens, negs, catalog)
     table = warnings + write_tables(out, results, preamble + warnings, sections, appendix)
