@@ -15,14 +15,14 @@ def test_quickstart_runs_and_resumes(tmp_path):
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
     cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity"]  # the LLM stages: test_end_to_end.py
     first = run(cfg)
-    assert first["history allowed"]["popularity"]["1"]["ORRatio"] == 1.0
+    assert list(first) == ["history excluded"] and first["history excluded"]["popularity"]["1"]["ORRatio"] == 1.0
     for name in ("results.md", "results.csv", "results.json", "run.json", "data/meta.json",
                  "plots/exposure_by_popularity.png", "plots/genres.png"):  # fmt: skip
         assert (tmp_path / "run" / name).exists(), name
     info = json.loads((tmp_path / "run/run.json").read_text())
     assert info["seed"] == 0 and "numpy" in info["versions"] and "prepare" in info["wall_seconds"]
     # a killed run resumes: remove the metrics of the last stage only, rerun, same numbers
-    (tmp_path / "run/metrics/popularity.allowed.json").unlink()
+    (tmp_path / "run/metrics/popularity.excluded.json").unlink()
     mtime = (tmp_path / "run/data/test.jsonl").stat().st_mtime_ns
     assert run(cfg) == first
     assert (tmp_path / "run/data/test.jsonl").stat().st_mtime_ns == mtime  # prepare was not redone
@@ -37,7 +37,7 @@ def test_other_config_in_same_run_dir_is_refused_naming_the_change_and_a_moved_r
     from sprec.pipeline import run_lock
 
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
-    cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity", "itemknn"]
+    cfg.run_dir, cfg.methods, cfg.eval.exclude_history = str(tmp_path / "run"), ["popularity", "itemknn"], "both"
     both = run(cfg)
     cfg.eval.exclude_history = True
     with pytest.raises(ConfigError, match=r"another config \(eval.exclude_history: 'both' -> True\)"):
