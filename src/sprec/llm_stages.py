@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,24 +24,24 @@ from sprec.prompts import Prompter
 from sprec.rank import candidate_logps, prior_logps
 from sprec.recommend import recommend
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
-from sprec.train.selfplay import iteration_seconds, run_selfplay, sample_prompts
+from sprec.train.selfplay import iteration_seconds, sample_prompts, selfplay_iterations
 from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset
 
 
-def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> list[tuple[str, Path, float]]:
-    """Train (or resume) `method`; returns (row name, adapter folder, training seconds) for each model to
-    evaluate: one for sft / dpo / sdpo, one per iteration for sprec and sprec-hybrid. Every method starts from
-    the SFT model."""
+def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Iterator[tuple[str, Path, float]]:
+    """Train (or resume) `method`; yields (row name, adapter folder, training seconds) for each model to
+    evaluate as soon as it is trained: one for sft / dpo / sdpo, one per iteration for sprec and sprec-hybrid.
+    Every method starts from the SFT model."""
     models = run_dir / "models"
     sft_adapter = train_sft(ds, cfg.model, cfg.sft, models / "sft")
     if method == "sft":
-        return [("sft", sft_adapter, sft_summary(models / "sft")["seconds"])]
-    if method == "sft-reweighted":  # the same examples as SFT, rare targets weighted up
+        yield "sft", sft_adapter, sft_summary(models / "sft")["seconds"]
+    elif method == "sft-reweighted":  # the same examples as SFT, rare targets weighted up
         rows = training_subset(ds.splits["train"], cfg.sft.examples, cfg.sft.seed)
         weights = popularity_weights(rows, ds.catalog.popularity, cfg.sft_reweight_exponent)
         adapter = train_sft(ds, cfg.model, cfg.sft, models / method, rows=rows, weights=weights)
-        return [(method, adapter, sft_summary(models / method)["seconds"])]
-    if method in OFFLINE_PREFERENCE:  # offline negatives on the same number of prompts as one SPRec iteration
+        yield method, adapter, sft_summary(models / method)["seconds"]
+    elif method in OFFLINE_PREFERENCE:  # offline negatives on the same number of prompts as one SPRec iteration
         rows = sample_prompts(ds.splits["train"], cfg.selfplay.prompts, cfg.seed)
         if method == "dpo-semantic":
             embedder = TitleEmbedder(cfg.recommend.embedder)
@@ -51,12 +52,13 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> lis
             pairs = random_negative_pairs(rows, len(ds.catalog), m, cfg.seed)
             settings = dataclasses.replace(cfg.dpo, negatives=m, loss="dmpo" if method == "dmpo" else "sdpo")
         adapter = train_dpo(ds, cfg.model, settings, pairs, models / method, init_adapter=sft_adapter)
-        return [(method, adapter, dpo_summary(models / method)["seconds"])]
-    # sprec-hybrid: the same loop with the two-stage system's top-1 as each prompt's rejected answer
-    s = dataclasses.replace(cfg.selfplay, negatives="hybrid") if method == "sprec-hybrid" else cfg.selfplay
-    candidates = candidate_source(ds, cfg, run_dir, s.hybrid_exclude_history) if s.negatives == "hybrid" else None
-    adapters = run_selfplay(ds, cfg.model, s, sft_adapter, models / method, cfg.seed, candidates)
-    return [(f"{method} t={t + 1}", a, iteration_seconds(models / method, t + 1)) for t, a in enumerate(adapters)]
+        yield method, adapter, dpo_summary(models / method)["seconds"]
+    else:  # sprec-hybrid: the same loop with the two-stage system's top-1 as each prompt's rejected answer
+        s = dataclasses.replace(cfg.selfplay, negatives="hybrid") if method == "sprec-hybrid" else cfg.selfplay
+        candidates = candidate_source(ds, cfg, run_dir, s.hybrid_exclude_history) if s.negatives == "hybrid" else None
+        iterations = selfplay_iterations(ds, cfg.model, s, sft_adapter, models / method, cfg.seed, candidates)
+        for t, adapter in enumerate(iterations):
+            yield f"{method} t={t + 1}", adapter, iteration_seconds(models / method, t + 1)
 
 
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path,

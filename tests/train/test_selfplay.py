@@ -10,7 +10,14 @@ from safetensors.torch import load_file
 from sprec.config import DPOSettings, SelfPlaySettings, SFTSettings
 from sprec.llm.model import add_lora, load_model, save_adapter
 from sprec.prompts import Prompter
-from sprec.train.selfplay import iteration_seconds, iteration_stats, model_negatives, run_selfplay, sample_prompts
+from sprec.train.selfplay import (
+    iteration_seconds,
+    iteration_stats,
+    model_negatives,
+    run_selfplay,
+    sample_prompts,
+    selfplay_iterations,
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +59,11 @@ def test_loop_resumes_to_the_same_result(tiny_cfg, start, goodreads_dataset, tmp
     assert iteration_seconds(tmp_path / "full", 2) > 0
     shutil.copytree(tmp_path / "full", tmp_path / "part")
     shutil.rmtree(tmp_path / "part/iteration-2")  # stopped after iteration 1
-    part = run_selfplay(goodreads_dataset, tiny_cfg, s, start, tmp_path / "part")
+    # one iteration at a time: iteration 1 is handed over (resumed) before iteration 2 starts, so a run reports it
+    iterations = selfplay_iterations(goodreads_dataset, tiny_cfg, s, start, tmp_path / "part")
+    first_again = next(iterations)
+    assert first_again.parent.parent.name == "iteration-1" and not (tmp_path / "part/iteration-2").exists()
+    part = [first_again, *iterations]
     a, b = (load_file(p / "adapter_model.safetensors") for p in (full[-1], part[-1]))
     assert all(torch.allclose(a[k], b[k], atol=1e-6) for k in a)
     first = load_file(full[0] / "adapter_model.safetensors")

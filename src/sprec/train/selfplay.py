@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -98,17 +98,23 @@ def run_selfplay(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, 
                  candidates: CandidateSource | None = None) -> list[Path]:  # fmt: skip
     """Run (or resume) T iterations from `start_adapter` (the SFT model); returns the adapter after each.
     `candidates` gives the retriever's candidates of any rows (needed by `negatives: hybrid`)."""
-    out = Path(out_dir)
-    current, adapters = Path(start_adapter), []
+    return list(selfplay_iterations(dataset, model_cfg, s, start_adapter, out_dir, seed, candidates))
+
+
+def selfplay_iterations(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, start_adapter: Path,
+                        out_dir: str | Path, seed: int = 0,
+                        candidates: CandidateSource | None = None) -> Iterator[Path]:  # fmt: skip
+    """run_selfplay one iteration at a time: yields each iteration's adapter as soon as it is trained, so that
+    a caller reports (or evaluates) iteration t before iteration t + 1 starts."""
+    current = Path(start_adapter)
     for t in range(s.iterations):
-        it = out / f"iteration-{t + 1}"
+        it = Path(out_dir) / f"iteration-{t + 1}"
         rows = sample_prompts(dataset.splits["train"], s.prompts, seed + 1000 * (t + 1))
         with main_process_first():
             pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl", candidates)
         after_sft = train_sft(dataset, model_cfg, s.sft, it / "sft", init_adapter=current, rows=rows)
         current = train_dpo(dataset, model_cfg, s.dpo, pairs, it / "dpo", init_adapter=after_sft)
-        adapters.append(current)
-    return adapters
+        yield current
 
 
 def iteration_stats(out_dir: str | Path, t: int) -> dict:
