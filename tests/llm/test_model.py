@@ -27,6 +27,7 @@ def test_adapter_round_trip(tiny_cfg, tmp_path):
     save_adapter(peft, tmp_path / "adapter", tiny_cfg)
     fresh, _ = load_model(tiny_cfg, adapter=tmp_path / "adapter")
     assert torch.allclose(_logits(fresh, tok), before, atol=1e-5)
+    assert not any("lora_" in n for n, _ in fresh.named_parameters())  # merged: plain weights, no LoRA layers
     base, _ = load_model(tiny_cfg)
     assert not torch.allclose(_logits(base, tok), before, atol=1e-3)
     merged = export_merged(fresh, tok, tmp_path / "merged")

@@ -80,7 +80,9 @@ def load_tokenizer(cfg: ModelConfig):
 
 
 def load_model(cfg: ModelConfig, adapter: str | Path | None = None):
-    """(model, tokenizer). With `adapter`, the saved LoRA adapter is loaded on top (checked to match the base)."""
+    """(model, tokenizer). With `adapter`, the saved LoRA adapter is loaded on top (checked to match the base) and
+    merged into the base weights: such a model only infers (training loads its adapter through load_adapter), and
+    merged it scores without the adapter's extra matmuls in every projection (benchmarks/bench_merge.py)."""
     path = model_path(cfg)
     try:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=DTYPES[cfg.dtype])
@@ -91,7 +93,7 @@ def load_model(cfg: ModelConfig, adapter: str | Path | None = None):
         ) from None
     tok = load_tokenizer(cfg)
     if adapter is not None:
-        model = load_adapter(model, adapter, cfg)
+        model = load_adapter(model, adapter, cfg).merge_and_unload()
     return model, tok
 
 

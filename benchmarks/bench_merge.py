@@ -1,0 +1,76 @@
+"""Scoring candidates with a trained LoRA adapter kept as PEFT layers against the same adapter merged into the
+base weights (what sprec.llm.model.load_model does for every inference-only load), side by side in one run on
+the same rows and candidates: seconds per row, their ratio, the largest log-prob difference (must be < 1e-4).
+
+The adapter is a fresh LoRA of the run's settings (r 16 on every projection) with its B matrices drawn at random,
+so merging changes the weights as a trained adapter does. SmolLM2-135M-Instruct, Goodreads test rows, each with
+item-kNN's top-20 candidates (the hybrid's size). The two ways alternate row by row, so a change in the
+machine's speed during the run hits both alike.
+
+Run: python benchmarks/bench_merge.py [--rows 16] [--candidates 20]     (about 2 minutes on 2 cores)
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sprec.baselines.itemknn import ItemKNN
+from sprec.config import ItemKNNSettings, ModelConfig, load_data_config
+from sprec.data.readers import prepare_dataset
+from sprec.hybrid import top_candidates
+from sprec.llm.model import add_lora, load_model
+from sprec.prompts import Prompter
+from sprec.rank import candidate_logps
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--rows", type=int, default=16)
+    p.add_argument("--candidates", type=int, default=20)
+    a = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        ds = prepare_dataset(load_data_config(ROOT / "configs/data/goodreads.yaml"), Path(tmp) / "data")
+    rows = ds.splits["test"][: a.rows]
+    knn = ItemKNN.fit(ds.splits["train"], len(ds.catalog), ItemKNNSettings())
+    ids = top_candidates(knn.score_matrix(rows), a.candidates).ids
+    cfg = ModelConfig()
+    base, tok = load_model(cfg)
+    peft = add_lora(base, cfg.lora)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for name, weight in peft.named_parameters():
+            if "lora_B" in name:
+                weight.normal_(0, 0.02)
+    peft.eval()
+    merged = copy.deepcopy(peft).merge_and_unload()
+    prompter = Prompter.for_run(tok, ds, cfg)
+    models = {"PEFT layers": peft, "merged": merged}
+    seconds = dict.fromkeys(models, 0.0)
+    logps = {name: np.zeros(ids.shape) for name in models}
+    for model in models.values():
+        candidate_logps(model, prompter, rows[:1], ids[:1])  # warm-up
+    for r in range(len(rows)):
+        for name, model in models.items():
+            t = time.perf_counter()
+            logps[name][r] = candidate_logps(model, prompter, rows[r : r + 1], ids[r : r + 1])[0][0]
+            seconds[name] += time.perf_counter() - t
+    n, diff = len(rows), float(np.abs(logps["PEFT layers"] - logps["merged"]).max())
+    print(f"{n} Goodreads test rows x {a.candidates} item-kNN candidates, SmolLM2-135M + LoRA r={cfg.lora.r}, "
+          f"{torch.get_num_threads()} threads")  # fmt: skip
+    print(f"adapter as PEFT layers: {seconds['PEFT layers'] / n:.3f} s per row")
+    print(f"adapter merged:         {seconds['merged'] / n:.3f} s per row   "
+          f"ratio {seconds['PEFT layers'] / seconds['merged']:.2f}x")  # fmt: skip
+    print(f"largest log-prob difference: {diff:.2e} ({'OK' if diff < 1e-4 else 'FAIL'}: must be < 1e-4)")
+
+
+if __name__ == "__main__":
+    main()
