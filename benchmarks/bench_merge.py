@@ -14,22 +14,16 @@ from __future__ import annotations
 
 import argparse
 import copy
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
+from bench_rank import knn_candidates  # the same Goodreads rows and item-kNN candidates
 
-from sprec.baselines.itemknn import ItemKNN
-from sprec.config import ItemKNNSettings, ModelConfig, load_data_config
-from sprec.data.readers import prepare_dataset
-from sprec.hybrid import top_candidates
+from sprec.config import ModelConfig
 from sprec.llm.model import add_lora, load_model
 from sprec.prompts import Prompter
 from sprec.rank import candidate_logps
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main():
@@ -37,11 +31,7 @@ def main():
     p.add_argument("--rows", type=int, default=16)
     p.add_argument("--candidates", type=int, default=20)
     a = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        ds = prepare_dataset(load_data_config(ROOT / "configs/data/goodreads.yaml"), Path(tmp) / "data")
-    rows = ds.splits["test"][: a.rows]
-    knn = ItemKNN.fit(ds.splits["train"], len(ds.catalog), ItemKNNSettings())
-    ids = top_candidates(knn.score_matrix(rows), a.candidates).ids
+    ds, rows, ids = knn_candidates(a.rows, a.candidates)
     cfg = ModelConfig()
     base, tok = load_model(cfg)
     peft = add_lora(base, cfg.lora)

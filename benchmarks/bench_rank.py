@@ -57,6 +57,15 @@ def repeated_cache(model, prompter, rows, ids) -> np.ndarray:
                                          pad)[0].double().numpy() for r, e in enumerate(rows)])  # fmt: skip
 
 
+def knn_candidates(n_rows: int, n_candidates: int):
+    """(the Goodreads dataset, its first `n_rows` test rows, item-kNN's top `n_candidates` item ids for each)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ds = prepare_dataset(load_data_config(ROOT / "configs/data/goodreads.yaml"), Path(tmp) / "data")
+    rows = ds.splits["test"][:n_rows]
+    knn = ItemKNN.fit(ds.splits["train"], len(ds.catalog), ItemKNNSettings())
+    return ds, rows, top_candidates(knn.score_matrix(rows), n_candidates).ids
+
+
 def timed(fn, *args) -> tuple[np.ndarray, float]:
     t = time.perf_counter()
     out = fn(*args)
@@ -69,11 +78,7 @@ def main():
     p.add_argument("--candidates", type=int, default=50)
     p.add_argument("--pairs-per-batch", type=int, default=10, help="whole sequences per forward in the plain way")
     a = p.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        ds = prepare_dataset(load_data_config(ROOT / "configs/data/goodreads.yaml"), Path(tmp) / "data")
-    rows = ds.splits["test"][: a.rows]
-    knn = ItemKNN.fit(ds.splits["train"], len(ds.catalog), ItemKNNSettings())
-    ids = top_candidates(knn.score_matrix(rows), a.candidates).ids
+    ds, rows, ids = knn_candidates(a.rows, a.candidates)
     cfg = ModelConfig()
     model, tok = load_model(cfg)
     prompter = Prompter.for_run(tok, ds, cfg)
