@@ -66,6 +66,20 @@ def knn_candidates(n_rows: int, n_candidates: int):
     return ds, rows, top_candidates(knn.score_matrix(rows), n_candidates).ids
 
 
+def alternating(models: dict, prompter, rows, ids) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Each model's candidate log-probs (N, C) and seconds per row, the models taking turns row by row (after one
+    warm-up row each), so that a change in the machine's speed during the run hits them alike."""
+    seconds, logps = dict.fromkeys(models, 0.0), {name: np.zeros(ids.shape) for name in models}
+    for model in models.values():
+        candidate_logps(model, prompter, rows[:1], ids[:1])
+    for r in range(len(rows)):
+        for name, model in models.items():
+            t = time.perf_counter()
+            logps[name][r] = candidate_logps(model, prompter, rows[r : r + 1], ids[r : r + 1])[0][0]
+            seconds[name] += time.perf_counter() - t
+    return logps, {name: s / len(rows) for name, s in seconds.items()}
+
+
 def timed(fn, *args) -> tuple[np.ndarray, float]:
     t = time.perf_counter()
     out = fn(*args)
