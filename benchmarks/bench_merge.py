@@ -14,26 +14,17 @@ Run: python benchmarks/bench_merge.py [--rows 16] [--candidates 20]     (about 2
 
 from __future__ import annotations
 
-import argparse
 import copy
 
 import numpy as np
 import torch
-from bench_rank import alternating, knn_candidates  # the same Goodreads rows, item-kNN candidates, timing
+from bench_rank import alternating, ranking_setup  # the same Goodreads rows, item-kNN candidates, timing
 
-from sprec.config import ModelConfig
-from sprec.llm.model import add_lora, load_model
-from sprec.prompts import Prompter
+from sprec.llm.model import add_lora
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--rows", type=int, default=16)
-    p.add_argument("--candidates", type=int, default=20)
-    a = p.parse_args()
-    ds, rows, ids = knn_candidates(a.rows, a.candidates)
-    cfg = ModelConfig()
-    base, tok = load_model(cfg)
+    a, rows, ids, cfg, base, prompter = ranking_setup(16)
     peft = add_lora(base, cfg.lora)
     torch.manual_seed(0)
     with torch.no_grad():
@@ -42,7 +33,6 @@ def main():
                 weight.normal_(0, 0.02)
     peft.eval()
     merged = copy.deepcopy(peft).merge_and_unload()
-    prompter = Prompter.for_run(tok, ds, cfg)
     logps, seconds = alternating({"PEFT layers": peft, "merged": merged}, prompter, rows, ids)
     n, diff = len(rows), float(np.abs(logps["PEFT layers"] - logps["merged"]).max())
     print(f"{n} Goodreads test rows x {a.candidates} item-kNN candidates, SmolLM2-135M + LoRA r={cfg.lora.r}, "

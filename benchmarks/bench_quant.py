@@ -12,34 +12,22 @@ Run: python benchmarks/bench_quant.py [--rows 12] [--candidates 20]     (about 2
 
 from __future__ import annotations
 
-import argparse
 import copy
 import warnings
 
 import numpy as np
 import torch
-from bench_rank import alternating, knn_candidates  # the same Goodreads rows, item-kNN candidates, timing
+from bench_rank import alternating, ranking_setup  # the same Goodreads rows, item-kNN candidates, timing
 from scipy.stats import spearmanr
-
-from sprec.config import ModelConfig
-from sprec.llm.model import load_model
-from sprec.prompts import Prompter
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--rows", type=int, default=12)
-    p.add_argument("--candidates", type=int, default=20)
-    a = p.parse_args()
-    ds, rows, ids = knn_candidates(a.rows, a.candidates)
-    cfg = ModelConfig()
-    model, tok = load_model(cfg)
+    a, rows, ids, cfg, model, prompter = ranking_setup(12)
     model.eval()
     quantized = copy.deepcopy(model)
     with warnings.catch_warnings():  # torch.ao's quantization API is deprecated in favour of torchao
         warnings.simplefilter("ignore")
         quantized.model = torch.ao.quantization.quantize_dynamic(quantized.model, {torch.nn.Linear}, torch.qint8)
-    prompter = Prompter.for_run(tok, ds, cfg)
     logps, seconds = alternating({"float32": model, "int8": quantized}, prompter, rows, ids)
     change = np.abs(logps["float32"] - logps["int8"])
     rho = np.mean([spearmanr(f, q)[0] for f, q in zip(logps["float32"], logps["int8"], strict=True)])

@@ -66,6 +66,19 @@ def knn_candidates(n_rows: int, n_candidates: int):
     return ds, rows, top_candidates(knn.score_matrix(rows), n_candidates).ids
 
 
+def ranking_setup(default_rows: int, default_candidates: int = 20):
+    """The command line (--rows, --candidates) of a benchmark that scores item-kNN's candidates of Goodreads test
+    rows with SmolLM2: (its arguments, the rows, their candidate ids, the model config, the base model, prompter)."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--rows", type=int, default=default_rows)
+    p.add_argument("--candidates", type=int, default=default_candidates)
+    a = p.parse_args()
+    ds, rows, ids = knn_candidates(a.rows, a.candidates)
+    cfg = ModelConfig()
+    model, tok = load_model(cfg)
+    return a, rows, ids, cfg, model, Prompter.for_run(tok, ds, cfg)
+
+
 def alternating(models: dict, prompter, rows, ids) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Each model's candidate log-probs (N, C) and seconds per row, the models taking turns row by row (after one
     warm-up row each), so that a change in the machine's speed during the run hits them alike."""
