@@ -45,6 +45,7 @@ def test_a_two_seed_run_reports_mean_and_sd_and_resumes(tiny_model_dir, tmp_path
     assert means["sft (trie)"]["2"]["HR"] == agg["sft (trie)"]["2"]["HR"]["mean"]
     text = (tmp_path / "run/results.md").read_text()
     assert "| sft (trie) | 2 | " in text and "## Seed 0: full tables" in text
+    assert (tmp_path / "run/plots/seeds.png").exists() and (tmp_path / "run/plots/seeds-llm.png").exists()
     mtime = (tmp_path / "run/seed-1/models/sft/adapter/adapter_model.safetensors").stat().st_mtime_ns
     assert run(from_dict(RunConfig, raw))["history allowed"] == means  # resumed: nothing retrained
     assert (tmp_path / "run/seed-1/models/sft/adapter/adapter_model.safetensors").stat().st_mtime_ns == mtime

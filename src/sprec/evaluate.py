@@ -16,6 +16,8 @@ from sprec.errors import DataError
 from sprec.io import read_json, write_json
 
 PAPER_METRICS = ("HR", "NDCG", "DivRatio", "ORRatio", "MGU", "DGU")
+# the diversity / fairness measures set against NDCG (frontier, seeds plot), and which way is better
+DIVERSITY_MEASURES = {"DivRatio": "higher", "ORRatio": "lower", "MGU": "lower"}
 EXTRA_METRICS = ("Coverage", "Gini", "Novelty", "ILD")
 
 

@@ -224,7 +224,7 @@ def run(cfg: RunConfig) -> dict[str, dict]:
 
 
 def _run_seeds(cfg: RunConfig) -> dict[str, dict]:
-    from sprec.seeds import aggregate, for_seed, means, write_seed_report
+    from sprec.seeds import aggregate, for_seed, means, plot_seeds, write_seed_report
 
     per_seed = {}
     for seed in cfg.seeds:
@@ -234,6 +234,7 @@ def _run_seeds(cfg: RunConfig) -> dict[str, dict]:
     agg = aggregate(per_seed)
     if is_main_process():
         print(write_seed_report(Path(cfg.run_dir), cfg.seeds, agg, cfg.eval.ks))
+        plot_seeds(Path(cfg.run_dir), per_seed, cfg.eval.ks)
         print(f"Report: {Path(cfg.run_dir) / 'results.md'} (mean +- sd over seeds)")
     return means(agg)
 

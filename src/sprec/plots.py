@@ -3,6 +3,7 @@ recommendations vs histories, and metrics per SPRec iteration."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import matplotlib
@@ -142,6 +143,35 @@ def frontier(points: list[dict], measures: dict[str, str], path: Path, k: int) -
     fig.suptitle("Relevance-diversity frontier: each line sweeps one knob of one base list from 0 to 1")
     fig.tight_layout(rect=(0, 0.16, 1, 0.95))  # the legend goes below the panels' axis labels
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(handles), 6), fontsize=8)
+    return _save(fig, path, tight=False)
+
+
+def seed_spread(per_seed: dict[int, dict], measures: dict[str, str], path: Path, k: str,
+                skip: Collection[str] = ()) -> Path:  # fmt: skip
+    """NDCG@k against each diversity measure for every row (but `skip`) of a several-seed run: one small dot per
+    seed, a cross of mean +- sd, one colour per row; a panel row per evaluation mode. Whether two methods' crosses
+    overlap is what a rerun with another seed would do to their order."""
+    modes = list(dict.fromkeys(mode for results in per_seed.values() for mode in results))
+    every = dict.fromkeys(row for results in per_seed.values() for by_row in results.values() for row in by_row)
+    colours = {row: plt.cm.tab10(i % 10) for i, row in enumerate(every)}  # the same with and without `skip`
+    rows = [row for row in every if row not in skip]
+    fig, axes = plt.subplots(len(modes), len(measures), figsize=(5.5 * len(measures), 4.5 * len(modes)), squeeze=False)
+    for axes_row, mode in zip(axes, modes, strict=True):
+        for ax, (measure, better) in zip(axes_row, measures.items(), strict=True):
+            for row in rows:
+                pts = np.array([(r[mode][row][k][measure], r[mode][row][k]["NDCG"]) for r in per_seed.values()
+                                if row in r.get(mode, {}) and k in r[mode][row]])  # fmt: skip
+                if len(pts) == 0:
+                    continue
+                ax.plot(pts[:, 0], pts[:, 1], ".", color=colours[row], alpha=0.5)
+                sd = pts.std(0, ddof=1) if len(pts) > 1 else np.zeros(2)
+                ax.errorbar(*pts.mean(0), xerr=sd[0], yerr=sd[1], color=colours[row], capsize=3, lw=1.5)
+            ax.set(xlabel=f"{measure}@{k} ({better} is better)", ylabel=f"NDCG@{k}", title=mode)
+    handles = [plt.Line2D([], [], color=colours[r], marker="+", ms=8, lw=1.5, label=r) for r in rows]
+    handles.append(plt.Line2D([], [], color="grey", marker=".", ls="", label="one seed"))
+    fig.suptitle(f"Rows of the run over seeds {sorted(per_seed)}: mean +- sd (crosses) and each seed (dots)")
+    fig.tight_layout(rect=(0, 0.1, 1, 0.95))
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 5), fontsize=8)
     return _save(fig, path, tight=False)
 
 

@@ -10,8 +10,9 @@ import dataclasses
 import math
 from pathlib import Path
 
-from sprec.config import RunConfig
-from sprec.evaluate import PAPER_METRICS
+from sprec import plots
+from sprec.config import CLASSICAL, RunConfig
+from sprec.evaluate import DIVERSITY_MEASURES, PAPER_METRICS
 from sprec.io import atomic_write_text, read_json, write_json
 
 
@@ -91,3 +92,13 @@ def write_seed_report(run_dir: Path, seeds: list[int], agg: dict, ks: list[int])
                                         "configs": [read_json(run_dir / f"seed-{s}" / "run.json")["config"]
                                                     for s in seeds]})  # fmt: skip
     return tables
+
+
+def plot_seeds(run_dir: Path, per_seed: dict[int, dict], ks: list[int]) -> list[Path]:
+    """run_dir/plots/seeds.png: every row's NDCG against each diversity measure at the largest K, seed by seed;
+    seeds-llm.png: the same without the classical rows, whose scale would hide how far the LLM rows spread."""
+    k, out = str(max(ks)), run_dir / "plots"
+    paths = [plots.seed_spread(per_seed, DIVERSITY_MEASURES, out / "seeds.png", k)]
+    if any(row not in CLASSICAL for r in per_seed.values() for by_row in r.values() for row in by_row):
+        paths.append(plots.seed_spread(per_seed, DIVERSITY_MEASURES, out / "seeds-llm.png", k, skip=CLASSICAL))
+    return paths
