@@ -26,8 +26,6 @@ from sprec.grounding import TitleEmbedder
 from sprec.hybrid import Candidates, fuse, standardise, top_candidates
 from sprec.io import atomic_write_text, write_json
 
-MEASURES = DIVERSITY_MEASURES
-
 
 @dataclass
 class Base:
@@ -82,7 +80,7 @@ def sweep(base: Base, ds: Dataset, vectors: np.ndarray, k: int, weights=WEIGHTS)
 
 def pareto(points: list[dict], measure: str) -> list[bool]:
     """For each point: no other point is at least as good on NDCG and `measure`, and better on one."""
-    sign = 1 if MEASURES[measure] == "higher" else -1
+    sign = 1 if DIVERSITY_MEASURES[measure] == "higher" else -1
     xy = np.array([[p["NDCG"], sign * p[measure]] for p in points])
     return [not any((o >= q).all() and (o > q).any() for o in xy) for q in xy]
 
@@ -99,7 +97,7 @@ def run_points(run_dir: Path, excluding: bool, k: int) -> list[dict]:
 
 
 def _measures(m: dict) -> dict:
-    return {key: m[key] for key in ("HR", "NDCG", *MEASURES)}
+    return {key: m[key] for key in ("HR", "NDCG", *DIVERSITY_MEASURES)}
 
 
 def frontier(cfg: RunConfig, out_dir: Path | None = None) -> list[dict]:
@@ -119,7 +117,7 @@ def frontier(cfg: RunConfig, out_dir: Path | None = None) -> list[dict]:
             for w, topk in lists.items():
                 m = evaluate_topk(topk, ds.splits["test"], ds.catalog, [k])[str(k)]
                 points.append({"base": name, "knob": knob, "weight": w, **_measures(m)})
-    for measure in MEASURES:
+    for measure in DIVERSITY_MEASURES:
         for p, best in zip(points, pareto(points, measure), strict=True):
             p[f"pareto_{measure}"] = best
     seconds = round(time.time() - start, 1)
@@ -127,7 +125,7 @@ def frontier(cfg: RunConfig, out_dir: Path | None = None) -> list[dict]:
     summary = answers(points, k)
     write_json(out_dir / "frontier.json", {"k": k, "history": mode, "seconds": seconds, "points": points})
     atomic_write_text(out_dir / "frontier.csv", _csv(points))
-    figure = plots.frontier(points, MEASURES, out_dir / "frontier.png", k)
+    figure = plots.frontier(points, DIVERSITY_MEASURES, out_dir / "frontier.png", k)
     atomic_write_text(out_dir / "frontier.md", _markdown(points, summary, k, mode, seconds, len(bases), figure.name))
     return points
 
@@ -140,7 +138,7 @@ def is_classical(p: dict) -> bool:
 
 def _best_at(rivals: list[dict], ref: dict, k: int) -> str:
     cells = []
-    for measure, better in MEASURES.items():
+    for measure, better in DIVERSITY_MEASURES.items():
         best = (max if better == "higher" else min)(rivals, key=lambda p, m=measure: p[m])
         cells.append(f"{better} {measure}@{k} {best[measure]:.4f}: {_label(best)}"
                      f"{' (the row itself)' if best is ref else ''}")  # fmt: skip
@@ -183,7 +181,7 @@ def _markdown(points: list[dict], summary: list[str], k: int, mode: str, seconds
     rows = ["| base | knob | weight | HR | NDCG | DivRatio | ORRatio | MGU | Pareto (Div / OR / MGU) |",
             "|---|---|---|---|---|---|---|---|---|"]
     for p in sorted(points, key=lambda p: -p["NDCG"]):
-        marks = " / ".join("*" if p[f"pareto_{m}"] else "" for m in MEASURES)
+        marks = " / ".join("*" if p[f"pareto_{m}"] else "" for m in DIVERSITY_MEASURES)
         weight = "" if p["weight"] is None else p["weight"]
         rows.append(f"| {p['base']} | {p['knob']} | {weight} | {p['HR']:.4f} | {p['NDCG']:.4f} | "
                     f"{p['DivRatio']:.4f} | {p['ORRatio']:.4f} | {p['MGU']:.4f} | {marks} |")  # fmt: skip
