@@ -149,6 +149,24 @@ def test_selfplay_with_hybrid_negatives_never_rejects_the_target(tiny_model_dir,
         assert not any(r in p["history"] for p in pairs for r in p["rejected"])
 
 
+def test_selfplay_evaluate_last_gives_rows_to_the_last_iteration_only_and_all_adds_the_others(tiny_model_dir,
+                                                                                              tmp_path):  # fmt: skip
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run") | {"methods": ["sprec"]}
+    raw["selfplay"] = raw["selfplay"] | {"iterations": 2, "evaluate": "last"}
+    cfg = from_dict(RunConfig, raw)
+    assert [cfg.selfplay.evaluated(m) for m in ("sft", "sprec t=1", "sprec t=2", "sprec-hybrid t=2")] == [
+        True, False, True, True]  # fmt: skip
+    assert list(run(cfg)["history allowed"]) == ["sprec t=2 (trie)"]
+    assert (tmp_path / "run/models/sprec/iteration-1").is_dir()  # trained all the same: t=2 starts from it
+    adapter = next((tmp_path / "run/models/sprec/iteration-2").rglob("adapter_model.safetensors"))
+    mtime = adapter.stat().st_mtime_ns
+    cfg.selfplay.evaluate = "all"  # not a change of what is computed: rows are added, nothing is retrained
+    assert list(run(cfg)["history allowed"]) == ["sprec t=1 (trie)", "sprec t=2 (trie)"]
+    assert adapter.stat().st_mtime_ns == mtime
+    with pytest.raises(ConfigError, match="selfplay.evaluate: choose all or last"):
+        from_dict(RunConfig, raw | {"selfplay": raw["selfplay"] | {"evaluate": "first"}})
+
+
 def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, tmp_path):
     from sprec.frontier import frontier
 

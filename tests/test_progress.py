@@ -66,6 +66,9 @@ def test_plan_of_the_goodreads_config_names_every_recorded_stage():
     assert plan["d3: sft (trie): recommend"] == pytest.approx(1000 * u["beam"])
     # 20 candidates of the test and validation rows
     assert plan["sasrec > dpo: rank"] == pytest.approx((u["rank"] + 20 * u["rank_candidate"]) * (1000 + 256))
+    cfg.selfplay.evaluate = "last"  # iteration 1 is trained but not recommended with
+    evaluated = plan_run(cfg, n_train=5000, n_test=1000)
+    assert set(plan) - set(evaluated) == {"sprec t=1 (embedding): recommend", "sprec-hybrid t=1 (embedding): recommend"}
     cfg.hybrid.models, cfg.d3.models = None, None  # every model gets a hybrid and a D3 row
     plan = plan_run(cfg, n_train=5000, n_test=1000)
     assert {k for k in plan if k.startswith("d3:")} == {f"d3: {m} (trie): recommend" for m in models}

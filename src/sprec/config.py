@@ -258,6 +258,9 @@ class SelfPlaySettings:
     # not to recommend read books
     hybrid_exclude_history: bool = False
     batch_size: int = 16
+    # which iterations' models get recommendation rows: all (the per-iteration plot) or last (only iteration T's:
+    # one 1,000-row recommendation pass, ~10 min on a CPU, saved per earlier iteration; every model is trained)
+    evaluate: str = "all"
     sft: SFTSettings = field(default_factory=lambda: SFTSettings(examples=None, learning_rate=2e-5, eval_examples=0))
     dpo: DPOSettings = field(default_factory=DPOSettings)
 
@@ -270,6 +273,12 @@ class SelfPlaySettings:
             raise ConfigError(f"selfplay.grounding: choose trie or embedding, got {self.grounding!r}")
         if self.iterations < 1 or self.prompts < 1 or self.samples < 1:
             raise ConfigError("selfplay: iterations, prompts and samples must be positive")
+        if self.evaluate not in ("all", "last"):
+            raise ConfigError(f"selfplay.evaluate: choose all or last, got {self.evaluate!r}")
+
+    def evaluated(self, model: str) -> bool:
+        """Whether a trained model (a row name: "sft", "sprec t=2", ...) gets recommendation rows."""
+        return self.evaluate == "all" or " t=" not in model or int(model.rsplit("=", 1)[1]) == self.iterations
 
 
 @dataclass

@@ -88,6 +88,7 @@ def _check_same_config(run_dir: Path, cfg_dict: dict) -> list[str]:
             recorded.pop(section, None)
     for section in ("hybrid", "d3"):  # which models get these rows: like `methods`, rows added or left out
         (recorded.get(section) or {}).pop("models", None)
+    (recorded.get("selfplay") or {}).pop("evaluate", None)  # the same: which SPRec iterations get rows
     changed = _changed_settings(recorded, cfg_dict)
     if changed:
         what = [f"{name}: {_lookup(recorded, name)!r} -> {_lookup(cfg_dict, name)!r}" for name in changed]
@@ -173,7 +174,7 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
     out = {}
     for model_name, adapter, train_seconds in train_method(method, ds, cfg, run_dir):
         progress.record(f"{model_name}: train", train_seconds, adapter)
-        for g in cfg.groundings:
+        for g in cfg.groundings if cfg.selfplay.evaluated(model_name) else ():
             name = f"{model_name} ({g})"
             out[name] = run_dir / "predictions" / f"{slug(model_name)}-{g}.json"
             with main_process_first():

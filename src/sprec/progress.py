@@ -109,7 +109,8 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = No
         plan["itemknn: train"] = 5.0  # seconds on ml-100k
     for name, seconds in models.items():
         plan[f"{name}: train"] = seconds
-        plan.update({f"{name} ({g}): recommend": recommend[g] for g in cfg.groundings})
+        if cfg.selfplay.evaluated(name):
+            plan.update({f"{name} ({g}): recommend": recommend[g] for g in cfg.groundings})
     return {**plan, **reranks, **hybrids}
 
 
