@@ -235,7 +235,7 @@ def _run_seeds(cfg: RunConfig) -> dict[str, dict]:
     agg = aggregate(per_seed)
     if is_main_process():
         print(write_seed_report(Path(cfg.run_dir), cfg.seeds, agg, cfg.eval.ks))
-        plot_seeds(Path(cfg.run_dir), per_seed, cfg.eval.ks)
+        plot_seeds(Path(cfg.run_dir), per_seed, agg, cfg.eval.ks)
         print(f"Report: {Path(cfg.run_dir) / 'results.md'} (mean +- sd over seeds)")
     return means(agg)
 

@@ -146,11 +146,12 @@ def frontier(points: list[dict], measures: dict[str, str], path: Path, k: int) -
     return _save(fig, path, tight=False)
 
 
-def seed_spread(per_seed: dict[int, dict], measures: dict[str, str], path: Path, k: str,
+def seed_spread(per_seed: dict[int, dict], agg: dict, measures: dict[str, str], path: Path, k: str,
                 skip: Collection[str] = ()) -> Path:  # fmt: skip
     """NDCG@k against each diversity measure for every row (but `skip`) of a several-seed run: one small dot per
-    seed, a cross of mean +- sd, one colour per row; a panel row per evaluation mode. Whether two methods' crosses
-    overlap is what a rerun with another seed would do to their order."""
+    seed, a cross of mean +- sd (from `agg`, sprec.seeds.aggregate), one colour per row; a panel row per
+    evaluation mode. Whether two methods' crosses overlap is what a rerun with another seed would do to their
+    order."""
     modes = list(dict.fromkeys(mode for results in per_seed.values() for mode in results))
     every = dict.fromkeys(row for results in per_seed.values() for by_row in results.values() for row in by_row)
     colours = {row: plt.cm.tab10(i % 10) for i, row in enumerate(every)}  # the same with and without `skip`
@@ -164,8 +165,8 @@ def seed_spread(per_seed: dict[int, dict], measures: dict[str, str], path: Path,
                 if len(pts) == 0:
                     continue
                 ax.plot(pts[:, 0], pts[:, 1], ".", color=colours[row], alpha=0.5)
-                sd = pts.std(0, ddof=1) if len(pts) > 1 else np.zeros(2)
-                ax.errorbar(*pts.mean(0), xerr=sd[0], yerr=sd[1], color=colours[row], capsize=3, lw=1.5)
+                x, y = agg[mode][row][k][measure], agg[mode][row][k]["NDCG"]
+                ax.errorbar(x["mean"], y["mean"], xerr=x["sd"], yerr=y["sd"], color=colours[row], capsize=3, lw=1.5)
             ax.set(xlabel=f"{measure}@{k} ({better} is better)", ylabel=f"NDCG@{k}", title=mode)
     handles = [plt.Line2D([], [], color=colours[r], marker="+", ms=8, lw=1.5, label=r) for r in rows]
     handles.append(plt.Line2D([], [], color="grey", marker=".", ls="", label="one seed"))

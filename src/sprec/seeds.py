@@ -94,11 +94,12 @@ def write_seed_report(run_dir: Path, seeds: list[int], agg: dict, ks: list[int])
     return tables
 
 
-def plot_seeds(run_dir: Path, per_seed: dict[int, dict], ks: list[int]) -> list[Path]:
-    """run_dir/plots/seeds.png: every row's NDCG against each diversity measure at the largest K, seed by seed;
-    seeds-llm.png: the same without the classical rows, whose scale would hide how far the LLM rows spread."""
+def plot_seeds(run_dir: Path, per_seed: dict[int, dict], agg: dict, ks: list[int]) -> list[Path]:
+    """run_dir/plots/seeds.png: every row's NDCG against each diversity measure at the largest K, seed by seed
+    (`agg`: aggregate(per_seed)); seeds-llm.png: the same without the classical rows, whose scale would hide how
+    far the LLM rows spread."""
     k, out = str(max(ks)), run_dir / "plots"
-    paths = [plots.seed_spread(per_seed, DIVERSITY_MEASURES, out / "seeds.png", k)]
+    paths = [plots.seed_spread(per_seed, agg, DIVERSITY_MEASURES, out / "seeds.png", k)]
     if any(row not in CLASSICAL for r in per_seed.values() for by_row in r.values() for row in by_row):
-        paths.append(plots.seed_spread(per_seed, DIVERSITY_MEASURES, out / "seeds-llm.png", k, skip=CLASSICAL))
+        paths.append(plots.seed_spread(per_seed, agg, DIVERSITY_MEASURES, out / "seeds-llm.png", k, skip=CLASSICAL))
     return paths
