@@ -15,6 +15,7 @@ from sprec.baselines.sasrec import (
 )
 from sprec.config import SASRecSettings
 from sprec.data.dataset import Catalog, Dataset, Example, Item
+from sprec.health import time_budget_warnings
 
 
 def cyclic_dataset(n_items: int = 30, rows: int = 400, seed: int = 0, zipf: float = 0.0, length: int = 6,
@@ -84,12 +85,19 @@ def test_sasrec_learns_the_next_item_and_resumes(tmp_path):
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), again.state_dict().values(), strict=True))
 
 
-def test_an_epoch_takes_every_nth_window_of_each_user_and_the_time_budget_stops_training(tmp_path):
+def test_an_epoch_takes_every_nth_window_of_each_user_and_a_time_budget_stops_training_with_a_warning(tmp_path):
     rows = [Example((j,), j + 1, "a", timestamp=j) for j in range(7)] + [Example((9,), 10, None)]
     picked = epoch_windows(rows, 3, np.random.default_rng(0))
     a = sorted(int(r) for r in picked if r < 7)
     assert len(a) in (2, 3) and all(q - p == 3 for p, q in zip(a, a[1:], strict=False)) and 7 in picked
     s = SASRecSettings(hidden=16, epochs=50, patience=50, max_seconds=1e-3)
-    train_sasrec(cyclic_dataset(), s, tmp_path / "sasrec")
-    summary = sasrec_summary(tmp_path / "sasrec")
+    train_sasrec(cyclic_dataset(), s, tmp_path / "models" / "sasrec")
+    summary = sasrec_summary(tmp_path / "models" / "sasrec")
     assert summary["stopped_by"] == "time budget" and summary["epochs_run"] == 1
+    [warning] = time_budget_warnings(tmp_path)
+    assert "after 1 epochs" in warning and "machine's load" in warning
+    # without a budget (the default) only epochs and patience stop it, whatever the machine's speed
+    plain = tmp_path / "plain" / "models" / "sasrec"
+    train_sasrec(cyclic_dataset(), SASRecSettings(hidden=16, epochs=2, patience=50), plain)
+    assert sasrec_summary(plain)["stopped_by"] == "epochs"
+    assert time_budget_warnings(tmp_path / "plain") == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from sprec.io import read_jsonl
+from sprec.io import read_json, read_jsonl
 
 MIN_EXACT_SHARE = 0.2  # under this share of exact catalog titles, grounding picks items for text that names none
 MIN_DISTINCT_NEGATIVES = 10  # under this many distinct rejected items, self-play pushes down a handful of items
@@ -50,6 +50,18 @@ def hybrid_warnings(metas: dict[str, dict]) -> list[str]:
     return [f"WARNING: {name} is {meta['retriever']}'s list: the fusion weight of the LLM score is a = 0 "
             f"({meta.get('weight_from', 'config')}), so the LLM changes nothing" for name, meta in metas.items()
             if "retriever" in meta and meta.get("weight") == 0]  # fmt: skip
+
+
+def time_budget_warnings(run_dir: Path) -> list[str]:
+    """SASRec stopped by its wall-clock budget rather than by patience: its epochs, and so its row and the
+    candidates it gives a hybrid, depend on how loaded the machine was."""
+    done = Path(run_dir) / "models" / "sasrec" / "sasrec_done.json"
+    summary = read_json(done) if done.exists() else {}
+    if summary.get("stopped_by") != "time budget":
+        return []
+    return [f"WARNING: sasrec stopped at its wall-clock budget (sasrec.max_seconds) after {summary['epochs_run']} "
+            f"epochs (best {summary['best_epoch']}), before its validation NDCG@10 stopped improving: its row "
+            "depends on the machine's load; rerun without the budget"]
 
 
 REPEAT_SHARE_NOTE = 0.01  # under this share of training targets that repeat a history item, allowing them is a handicap

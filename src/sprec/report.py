@@ -202,6 +202,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
     metas = {n: p.meta for n, p in preds.items()}
     gens, negs = health.run_health(out, predictions, metas)
     warnings = [*baseline_warnings(results, k), *health.warnings(gens, negs), *health.hybrid_warnings(metas),
+                *health.time_budget_warnings(out),
                 *health.history_repeat_note(dataset.splits["train"], HISTORY_MODES[False] in results)]
     warnings = "".join(f"{w}\n\n" for w in warnings)
     appendix = hybrid_section(preds, out) + health.section(gens, negs, catalog)

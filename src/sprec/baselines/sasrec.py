@@ -117,8 +117,8 @@ def _ndcg_at_10(model: SASRec, examples: list[Example], exclude_history: bool) -
 def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: bool = False) -> SASRec:
     """Train (or load the finished) SASRec model of this run; the weights and a summary go to `out`. The epoch
     with the best validation NDCG@10 (history excluded from the lists when `valid_excluding`, as the run's
-    first evaluation mode) is kept; training stops after `patience` epochs without a better one, or when the
-    wall-clock budget `max_seconds` is spent."""
+    first evaluation mode) is kept; training stops after `patience` epochs without a better one, after `epochs`, or
+    when the optional wall-clock budget `max_seconds` is spent (the summary's `stopped_by` says which)."""
     out = Path(out)
     max_len = max(len(e.history) for e in ds.splits["train"]) + 1
     torch.manual_seed(s.seed)
@@ -149,7 +149,7 @@ def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: boo
         elif epoch - best_epoch >= s.patience:
             stopped = "patience"
             break
-        if time.time() - start > s.max_seconds:
+        if s.max_seconds is not None and time.time() - start > s.max_seconds:
             stopped = "time budget"
             break
     model.load_state_dict(state)
