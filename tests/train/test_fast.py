@@ -80,3 +80,18 @@ def test_shared_prompt_logps_equal_separate_passes_with_gradients(tiny_cfg):
     with torch.no_grad():  # the one-forward fallback used under DDP gives the same numbers
         assert torch.allclose(separate_logps(model, prompts, answers, pad), separate, atol=1e-4)
     assert all(torch.allclose(g_shared[k], g_separate[k], atol=1e-4) for k in g_separate)
+
+
+def test_checkpointing_is_set_by_the_name_transformers_reads_without_a_deprecation_warning(tmp_path):
+    import warnings
+
+    from sprec.config import DPOSettings, SFTSettings
+    from sprec.train.dpo import training_args
+    from sprec.train.sft import trl_config
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)
+        sft = trl_config(SFTSettings(), tmp_path, has_eval=False, n_rows=8)  # TRL's own default is on
+        dpo = training_args(DPOSettings(engine="trl", gradient_checkpointing=True), tmp_path, n_pairs=8)
+    assert sft.gradient_checkpointing is False and getattr(sft, "activation_checkpointing", False) is False
+    assert dpo.gradient_checkpointing is True

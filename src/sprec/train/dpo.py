@@ -21,7 +21,7 @@ from sprec.llm.logprobs import shared_prompt_logps
 from sprec.llm.model import load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
 from sprec.train.checkpoints import resume_point, stage_loss
-from sprec.train.fast import warmup_steps
+from sprec.train.fast import checkpointing_arg, warmup_steps
 from sprec.train.losses import PREFERENCE_LOSSES
 
 DONE = "dpo_done.json"
@@ -148,7 +148,7 @@ def training_args(s: DPOSettings, out: Path, n_pairs: int):
         warmup_steps=warmup_steps(n_pairs, s.batch_size, s.grad_accum, s.epochs, s.warmup_ratio),
         lr_scheduler_type="cosine", save_strategy="steps", save_steps=s.save_every, save_total_limit=2,
         logging_steps=5, report_to="none", seed=s.seed, data_seed=s.seed, bf16=s.bf16,
-        dataloader_pin_memory=False, gradient_checkpointing=s.gradient_checkpointing, use_cpu=on_cpu(),
+        dataloader_pin_memory=False, use_cpu=on_cpu(), **checkpointing_arg(s.gradient_checkpointing),
         train_sampling_strategy="group_by_length" if s.engine == "fast" else "random",
     )  # fmt: skip
     if s.engine == "trl":

@@ -8,6 +8,7 @@ with logit soft-capping or scaling (Gemma 2) should use the TRL path (`engine: t
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import torch
@@ -21,6 +22,16 @@ def warmup_steps(n_rows: int, batch_size: int, grad_accum: int, epochs: float, r
     self-play iteration) a learning rate of zero for its only step."""
     steps = math.ceil(math.ceil(n_rows / batch_size) / grad_accum * epochs)
     return int(ratio * steps)
+
+
+def checkpointing_arg(enabled: bool) -> dict[str, bool]:
+    """The training-arguments keyword for activation checkpointing: transformers 5.2x renamed
+    `gradient_checkpointing` to `activation_checkpointing` and warns on every run given the old name (TRL's
+    configs default the old one to True), while earlier 5.x releases know only the old name."""
+    from transformers import TrainingArguments
+
+    fields = {f.name for f in dataclasses.fields(TrainingArguments)}
+    return {"activation_checkpointing" if "activation_checkpointing" in fields else "gradient_checkpointing": enabled}
 
 
 def answer_nll(model, input_ids, attention_mask, labels, weights: torch.Tensor | None = None):

@@ -20,7 +20,7 @@ from sprec.io import read_json, write_json
 from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
 from sprec.prompts import Prompter
 from sprec.train.checkpoints import resume_point, stage_loss
-from sprec.train.fast import warmup_steps
+from sprec.train.fast import checkpointing_arg, warmup_steps
 
 DONE = "sft_done.json"
 MODEL_INFO = "model.json"  # what `sprec recommend --model DIR` needs: the model config and the dataset folder
@@ -75,7 +75,7 @@ def trl_config(s: SFTSettings, out: Path, has_eval: bool, n_rows: int):
         warmup_steps=warmup_steps(n_rows, s.batch_size, s.grad_accum, s.epochs, s.warmup_ratio),
         lr_scheduler_type="cosine",
         completion_only_loss=True,
-        gradient_checkpointing=s.gradient_checkpointing,  # TRL defaults to True: only costs time at 135M
+        **checkpointing_arg(s.gradient_checkpointing),  # TRL defaults to True: only costs time at 135M
         bf16=s.bf16,  # TRL defaults to True
         eval_strategy="steps" if has_eval else "no",
         eval_steps=s.eval_every,
