@@ -86,19 +86,23 @@ def lists_for_mode(preds: Predictions, examples: list[Example], exclude_history:
 
 
 def check_topk(topk: list, n_rows: int, n_items: int, k: int, path, id_map=None) -> np.ndarray:
-    """Validate predictions and return an (N, k) int array; errors name the file and the row."""
+    """Validate predictions (a list of lists, as in a predictions file, or the (N, >= k) array a recommender of
+    the Python API returns) and return an (N, k) int array; errors name the file and the row."""
+    if isinstance(topk, np.ndarray):
+        topk = topk.tolist()
     if k > n_items:
         raise DataError(f"K = {k} is larger than the catalog ({n_items} items)", path)
     if len(topk) != n_rows:
         raise DataError(f"{len(topk)} prediction rows for {n_rows} test rows; they must match one to one", path)
     out = np.empty((n_rows, k), dtype=np.int64)
     for r, row in enumerate(topk):
-        if not isinstance(row, list) or len(row) < k:
-            got = len(row) if isinstance(row, list) else type(row).__name__
+        row = row.tolist() if isinstance(row, np.ndarray) else row
+        if not isinstance(row, list | tuple) or len(row) < k:
+            got = len(row) if isinstance(row, list | tuple) else type(row).__name__
             raise DataError(f"needs a list of at least K = {k} item ids, got {got}", path, r + 1)
         for j, i in enumerate(row[:k]):
             mapped = id_map(i) if id_map else i
-            if not isinstance(mapped, int) or isinstance(mapped, bool) or not 0 <= mapped < n_items:
+            if not isinstance(mapped, int | np.integer) or isinstance(mapped, bool) or not 0 <= mapped < n_items:
                 raise DataError(f"item id {i!r} is not in the catalog", path, r + 1)
             out[r, j] = mapped
     s = np.sort(out, axis=1)
