@@ -26,3 +26,14 @@ def test_the_readme_python_example_runs_and_item_knn_beats_popularity(tmp_path, 
     assert "### itemknn" in capsys.readouterr().out
     saved = json.loads((tmp_path / "runs" / "api" / "itemknn-test.json").read_text())
     assert saved["topk"] == scope["lists"]["itemknn"].tolist() and saved["method"] == "itemknn"
+
+
+def test_the_readme_csv_config_is_a_valid_data_config():
+    import yaml
+
+    from sprec.config import DataConfig, from_dict
+
+    section = (ROOT / "README.md").read_text().split("Your own log, for example", 1)[1]
+    data = yaml.safe_load(re.search(r"```yaml\n(.*?)```", section, re.S).group(1))["data"]
+    cfg = from_dict(DataConfig, data)
+    assert cfg.source == "csv" and cfg.columns["item"] == "sku" and cfg.prepare.test_size == 1000

@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+from sprec.config import SOURCES
 from sprec.errors import SprecError
 from sprec.hub import stay_offline
 
@@ -46,7 +47,8 @@ def cmd_prepare(a: argparse.Namespace) -> None:
     if a.config:
         cfg = load_data_config(a.config)
     else:
-        paths = {k: v for k in ("train", "valid", "test", "catalog", "items", "genres") if (v := getattr(a, k))}
+        paths = {k: v for k in ("train", "valid", "test", "catalog", "items", "genres", "interactions")
+                 if (v := getattr(a, k))}  # fmt: skip
         cfg = from_dict(DataConfig, {"name": a.name or Path(a.out).name, "source": a.source, "path": a.path,
                                      "paths": paths}, "arguments")  # fmt: skip
     overrides = {"seed": a.seed, "test_size": a.test_size, "train_size": a.train_size}
@@ -307,14 +309,16 @@ def build_parser() -> argparse.ArgumentParser:
     d = data.add_parser("prepare", help="turn raw public data into a prepared dataset folder",
                         description="Sources: movielens (ml-100k/1m/10m/latest folders), recbole (atomic files; "
                         "'bundled:ml-100k' = the copy in the recbole wheel), sprec-json (prompt JSON + catalog "
-                        "folder), d3-csv (D3/BIGRec CSV splits + item info file).")  # fmt: skip
+                        "folder), d3-csv (D3/BIGRec CSV splits + item info file), csv (your own log: --interactions "
+                        "and --items CSV files with the default headers, or a --config naming yours).")  # fmt: skip
     d.add_argument("--config", help="data config YAML (see configs/data/); replaces --source/--path")
-    d.add_argument("--source", choices=["movielens", "recbole", "sprec-json", "d3-csv"])
+    d.add_argument("--source", choices=list(SOURCES))
     d.add_argument("--path", help="folder of a movielens or recbole source")
     for name in ("train", "valid", "test"):
         d.add_argument(f"--{name}", help=f"{name} split file (sprec-json, d3-csv)")
     d.add_argument("--catalog", help="SPRec catalog folder: id2name.json, name2genre.json, genre_dict.json")
-    d.add_argument("--items", help="D3 item info file (title<TAB>item_id lines)")
+    d.add_argument("--items", help="D3 item info file (title<TAB>item_id lines); csv: item_id,title[,genres] CSV")
+    d.add_argument("--interactions", help="csv: user_id,item_id,timestamp[,rating] CSV")
     d.add_argument("--genres", help="D3 name2genre.json (optional)")
     d.add_argument("--name", help="dataset name (default: the output folder's name)")
     d.add_argument("--seed", type=int, help="seed of the split subsampling")

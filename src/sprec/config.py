@@ -17,7 +17,8 @@ from sprec.data.prepare import PrepareSettings
 from sprec.errors import ConfigError
 from sprec.io import read_text
 
-SOURCES = ("movielens", "recbole", "sprec-json", "d3-csv")
+SOURCES = ("movielens", "recbole", "sprec-json", "d3-csv", "csv")
+CSV_COLUMNS = ("user", "item", "time", "rating", "title", "genres")  # csv source: roles of columns
 
 
 @dataclass
@@ -27,6 +28,7 @@ class DataConfig:
     # movielens / recbole folder; "bundled:ml-100k" = recbole wheel's copy; "grouplens:ml-1m" = download + MD5
     path: str | None = None
     paths: dict[str, str] = field(default_factory=dict)  # sprec-json/d3-csv: train, valid, test, catalog, ...
+    columns: dict[str, str] = field(default_factory=dict)  # csv: your header's name for user, item, time, ...
     item_noun: str | None = None  # "movie", "book": wording of prompts; default from the source
     genre_groups: list[str] | None = None  # groups for MGU/DGU; default from the source
     genre_vocab: list[str] | None = None  # recbole: multi-word genres to re-join
@@ -37,10 +39,14 @@ class DataConfig:
             raise ConfigError(f"data.source: unknown source {self.source!r}; choose one of {SOURCES}")
         if self.source in ("movielens", "recbole") and not self.path:
             raise ConfigError(f"data.path: the {self.source} source needs the folder of its files")
-        needed = {"sprec-json": ("train", "test", "catalog"), "d3-csv": ("train", "valid", "test", "items")}
+        needed = {"sprec-json": ("train", "test", "catalog"), "d3-csv": ("train", "valid", "test", "items"),
+                  "csv": ("interactions", "items")}  # fmt: skip
         missing = [k for k in needed.get(self.source, ()) if k not in self.paths]
         if missing:
             raise ConfigError(f"data.paths: the {self.source} source needs {missing}")
+        unknown = sorted(set(self.columns) - set(CSV_COLUMNS))
+        if unknown:
+            raise ConfigError(f"data.columns: unknown role(s) {unknown}; choose among {list(CSV_COLUMNS)}")
 
 
 def positive(*values: float) -> bool:

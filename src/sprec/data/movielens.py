@@ -94,15 +94,18 @@ def read_ml_dat(path: Path) -> RawLog:
     for row, line in enumerate(_read_maybe_latin1(movies, log).splitlines(), 1):
         if line.strip():
             mid, title, genres = fields(line, "::", 3, movies, row)[:3]
-            log.items.append(RawItem(mid, title.strip(), _split_genres(genres)))
+            log.items.append(RawItem(mid, title.strip(), pipe_genres(genres)))
     return _read_ratings(log, path / "ratings.dat", "::")
 
 
-def _split_genres(field: str) -> tuple[str, ...]:
-    return tuple(g for g in field.strip().split("|") if g and g != "(no genres listed)")
+def pipe_genres(field: str) -> tuple[str, ...]:
+    """Genres of a `|`-separated field (MovieLens' CSV and .dat files, the `csv` source)."""
+    names = (g.strip() for g in field.split("|"))
+    return tuple(g for g in names if g and g != "(no genres listed)")
 
 
-def _csv_rows(path: Path, required: list[str]):
+def csv_rows(path: Path, required: list[str]):
+    """(line number, record) of a CSV file with a header that has every `required` column."""
     reader = csv.DictReader(io.StringIO(read_text(path)))
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
@@ -115,10 +118,10 @@ def _csv_rows(path: Path, required: list[str]):
 
 def read_ml_csv(path: Path) -> RawLog:
     log = RawLog("movielens-latest", [], item_noun="movie", genre_groups=MOVIELENS_GENRE_GROUPS)
-    for _, rec in _csv_rows(path / "movies.csv", ["movieId", "title", "genres"]):
-        log.items.append(RawItem(rec["movieId"], rec["title"].strip(), _split_genres(rec["genres"])))
+    for _, rec in csv_rows(path / "movies.csv", ["movieId", "title", "genres"]):
+        log.items.append(RawItem(rec["movieId"], rec["title"].strip(), pipe_genres(rec["genres"])))
     ratings = path / "ratings.csv"
-    for row, rec in _csv_rows(ratings, ["userId", "movieId", "rating", "timestamp"]):
+    for row, rec in csv_rows(ratings, ["userId", "movieId", "rating", "timestamp"]):
         ts = int(number(rec["timestamp"], ratings, row, "timestamp"))
         log.add(rec["userId"], rec["movieId"], ts, number(rec["rating"], ratings, row, "rating"))
     return log

@@ -8,6 +8,7 @@ from pathlib import Path
 from sprec.data.d3_csv import read_d3
 from sprec.data.dataset import Dataset
 from sprec.data.download import download_movielens
+from sprec.data.interactions_csv import read_interactions_csv
 from sprec.data.movielens import read_movielens
 from sprec.data.prepare import prepare_log, prepare_split
 from sprec.data.recbole_atomic import bundled_recbole_dataset, read_recbole
@@ -41,6 +42,8 @@ def read(cfg) -> RawLog | SplitData:
         return read_recbole(path, cfg.genre_vocab)
     if cfg.source == "sprec-json":
         return read_sprec_json(cfg.paths)
+    if cfg.source == "csv":
+        return read_interactions_csv(cfg.paths, cfg.columns)
     return read_d3(cfg.paths, cfg.genre_groups, cfg.prepare.merge_titles)
 
 
