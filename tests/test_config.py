@@ -36,3 +36,12 @@ def test_exclude_history_takes_a_bool_or_both():
     assert not from_dict(EvalConfig, {"exclude_history": "both"}).generate_excluding
     with pytest.raises(ConfigError, match=r"eval.exclude_history: choose false, true or both, got 'yes'"):
         from_dict(EvalConfig, {"exclude_history": "yes"}, "eval")
+
+
+def test_imported_prediction_paths_are_relative_to_the_config_file(tmp_path):
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "run.yaml").write_text(
+        "run_dir: runs/x\ndata: {name: ml-100k, source: recbole, path: bundled:ml-100k}\nmethods: [popularity]\n"
+        "imported: {theirs: ../elsewhere/preds.json, abs: /data/p.json}\n")
+    cfg = load_run_config(tmp_path / "configs" / "run.yaml")
+    assert cfg.imported == {"theirs": str(tmp_path / "configs" / "../elsewhere/preds.json"), "abs": "/data/p.json"}

@@ -279,3 +279,36 @@ def test_frontier_answers_compare_llm_systems_first_then_count_the_classical_one
     assert "lower ORRatio@10 0.0600: sprec t=2 (embedding) (the row itself)" in lines[2]
     assert lines[4].startswith("Counting the classical baselines and their re-rankings, at NDCG@10 >= 0.0400")
     assert lines[4].endswith("lower MGU@10 0.0060: itemknn")
+
+
+def test_imported_rows_join_the_table_with_differences_and_a_changed_file_is_evaluated_again(tmp_path):
+    from sprec.baselines.popularity import recommend_popular
+    from sprec.errors import DataError
+    from sprec.evaluate import save_predictions
+
+    cfg = load_run_config(ROOT / "configs/quickstart.yaml")
+    cfg.run_dir, cfg.methods, cfg.eval.exclude_history = str(tmp_path / "run"), ["popularity", "itemknn"], "both"
+    base = run(cfg)
+    ds = Dataset.load(tmp_path / "run" / "data")
+    test = ds.splits["test"]
+    # another system's lists, made elsewhere with history allowed: item-kNN's own lists, under another name
+    knn = json.loads((tmp_path / "run/predictions/itemknn.json").read_text())["topk"]
+    save_predictions(tmp_path / "theirs.json", knn, dataset=ds.name, split="test")
+    cfg.imported = {"their knn": str(tmp_path / "theirs.json")}
+    rows = run(cfg)  # the same run folder: rows added like methods
+    for mode in ("history allowed", "history excluded"):
+        assert rows[mode]["their knn"] == base[mode]["itemknn"]
+    md = (tmp_path / "run/results.md").read_text()
+    assert "| their knn | itemknn | 10 | +0.0000 [+0.0000, +0.0000]" in md and "Best LLM row their knn" not in md
+    # the file changes (now popularity's lists): the row follows it
+    save_predictions(tmp_path / "theirs.json", recommend_popular(ds.catalog, test, 30), dataset=ds.name)
+    assert run(cfg)["history allowed"]["their knn"] == base["history allowed"]["popularity"]
+    save_predictions(tmp_path / "theirs.json", [[1, 2]] * len(test))
+    with pytest.raises(DataError, match=r"theirs.json, row 1: needs a list of at least K = 10 item ids, got 2"):
+        run(cfg)
+    save_predictions(tmp_path / "theirs.json", knn, dataset="goodreads")
+    with pytest.raises(DataError, match="holds predictions for dataset 'goodreads', not 'ml-100k'"):
+        run(cfg)
+    cfg.imported = {"itemknn": str(tmp_path / "theirs.json")}
+    with pytest.raises(ConfigError, match="'itemknn' is also a row of the run's methods"):
+        run(cfg)

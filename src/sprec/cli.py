@@ -95,7 +95,14 @@ def cmd_baseline(a: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(a: argparse.Namespace) -> None:
-    from sprec.evaluate import evaluate_predictions, evaluate_sprec_files, format_table, load_predictions, save_results
+    from sprec.evaluate import (
+        check_made_for,
+        evaluate_predictions,
+        evaluate_sprec_files,
+        format_table,
+        load_predictions,
+        save_results,
+    )
 
     ks = a.ks or [1, 5, 10]
     _new_file(a.output, "--output")
@@ -123,11 +130,7 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
 
         ds = Dataset.load(a.data)
         preds = load_predictions(a.predictions)
-        for key, mine in (("dataset", ds.name), ("split", a.split)):
-            theirs = preds.meta.get(key)
-            if theirs is not None and theirs != mine:
-                raise SprecError(f"{a.predictions} holds predictions for {key} {theirs!r}, not {mine!r}; evaluate "
-                                 f"them against their own {key}")  # fmt: skip
+        check_made_for(preds, ds.name, a.split, a.predictions)
         results = evaluate_predictions(ds.splits[a.split], ds.catalog, preds.topk, ks, a.predictions)
     else:
         raise SprecError("give --data DIR (a prepared dataset) or --test TEST.json --catalog DIR (SPRec format)")

@@ -454,6 +454,9 @@ class RunConfig:
     hybrid: HybridSettings = field(default_factory=HybridSettings)
     d3: D3Settings = field(default_factory=D3Settings)
     groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
+    # rows made elsewhere (another library, a GPU run): row name -> predictions JSON of this dataset's test rows
+    # (a list of item-id lists, best first, or an object with "topk"; paths relative to the config file)
+    imported: dict[str, str] = field(default_factory=dict)
     seed: int = 0
     # several seeds: one whole run per seed in run_dir/seed-N with every seed set to N; results.md: mean +- sd
     seeds: list[int] | None = None
@@ -497,6 +500,7 @@ def load_run_config(path: str | Path) -> RunConfig:
         data_base = path.parent
     cfg = from_dict(RunConfig, raw, str(path))
     cfg.data = resolve_paths(cfg.data, data_base)
+    cfg.imported = {name: str(path.parent / p) if not Path(p).is_absolute() else p for name, p in cfg.imported.items()}
     if not Path(cfg.run_dir).is_absolute():
         cfg.run_dir = str(Path.cwd() / cfg.run_dir)
     return cfg

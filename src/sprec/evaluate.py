@@ -45,6 +45,15 @@ def load_predictions(path: str | Path) -> Predictions:
     return Predictions(topk, meta)
 
 
+def check_made_for(preds: Predictions, dataset: str, split: str, path) -> None:
+    """Predictions whose file names another dataset or split (when it names one) are refused."""
+    for key, mine in (("dataset", dataset), ("split", split)):
+        theirs = preds.meta.get(key)
+        if theirs is not None and theirs != mine:
+            raise DataError(f"holds predictions for {key} {theirs!r}, not {mine!r}; evaluate them against their "
+                            f"own {key}", path)  # fmt: skip
+
+
 def list_length(ev: EvalConfig, test: list[Example], n_items: int) -> int:
     """Length of the lists a run stores: the largest K, plus the longest test history when both history modes
     are evaluated (the lists are then made with the history allowed and filtered afterwards); at most the

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import json
 import platform
+import re
 import sys
 import time
 from importlib import metadata
@@ -23,6 +24,9 @@ from sprec.distributed import is_main_process, main_process_first, use_threads, 
 from sprec.errors import ConfigError, SprecError
 from sprec.evaluate import (
     HISTORY_MODES,
+    Predictions,
+    check_made_for,
+    check_topk,
     evaluate_predictions,
     list_length,
     lists_for_mode,
@@ -89,6 +93,7 @@ def _check_same_config(run_dir: Path, cfg_dict: dict) -> list[str]:
     for section in ("hybrid", "d3"):  # which models get these rows: like `methods`, rows added or left out
         (recorded.get(section) or {}).pop("models", None)
     (recorded.get("selfplay") or {}).pop("evaluate", None)  # the same: which SPRec iterations get rows
+    recorded.pop("imported", None)  # rows made elsewhere: added or left out like methods
     changed = _changed_settings(recorded, cfg_dict)
     if changed:
         what = [f"{name}: {_lookup(recorded, name)!r} -> {_lookup(cfg_dict, name)!r}" for name in changed]
@@ -151,6 +156,23 @@ def stage_classical(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pat
     seconds = round(time.time() - start, 2)
     save_predictions(path, topk, **prediction_meta(method, ds.name, cfg.eval, seconds=seconds))
     return seconds
+
+
+def stage_imported(name: str, source: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Path:
+    """A row made elsewhere (`imported`): its lists checked against this dataset's test rows (names the file and
+    row) and copied into the run folder, so the report and `sprec evaluate --run` treat it as any other row.
+    Lists are taken as rankings made with history allowed unless the file says `exclude_history: true`; a
+    changed source file replaces the copy and its cached metrics."""
+    path = run_dir / "predictions" / f"imported-{re.sub(r'[^A-Za-z0-9._-]+', '-', name)}.json"
+    preds = load_predictions(source)
+    check_made_for(preds, ds.name, "test", source)
+    check_topk(preds.topk, len(ds.splits["test"]), len(ds.catalog), max(cfg.eval.ks), source)
+    meta = {"history_filterable": True, **preds.meta, "method": name, "imported_from": str(source)}
+    if not path.exists() or load_predictions(path) != Predictions(preds.topk, meta):
+        for stale in (run_dir / "metrics").glob(f"{path.stem}.*.json"):
+            stale.unlink()
+        save_predictions(path, preds.topk, **meta)
+    return path
 
 
 def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
@@ -269,14 +291,24 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
                            save=lambda: write_json(run_dir / "run.json", info))  # fmt: skip
     results: dict[str, dict] = {HISTORY_MODES[m]: {} for m in cfg.eval.modes}
     predictions = {}
+
+    def add_row(name: str, pred: Path) -> None:
+        for mode in cfg.eval.modes:
+            with main_process_first():
+                metrics = stage_evaluate(ds, cfg, pred, mode)
+            if metrics is not None:
+                results[HISTORY_MODES[mode]][name] = metrics
+        predictions[name] = pred
+
     for method in cfg.methods:
         for name, pred in stage_method(method, ds, cfg, run_dir, progress).items():
-            for mode in cfg.eval.modes:
-                with main_process_first():
-                    metrics = stage_evaluate(ds, cfg, pred, mode)
-                if metrics is not None:
-                    results[HISTORY_MODES[mode]][name] = metrics
-            predictions[name] = pred
+            add_row(name, pred)
+    for name, source in cfg.imported.items():
+        if name in predictions:
+            raise ConfigError(f"imported: {name!r} is also a row of the run's methods; give it another name")
+        with main_process_first():
+            pred = stage_imported(name, source, ds, cfg, run_dir)
+        add_row(name, pred)
     modes = " and ".join(results)
     preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {modes}\n\n"
     preamble += "".join(f"{w}\n\n" for w in ds.meta.get("warnings", []))  # data quirks (prepare)

@@ -64,13 +64,14 @@ def baseline_warnings(results: dict[str, dict[str, dict]], k: int) -> list[str]:
     return lines
 
 
-def standing(by_method: dict[str, dict], k: int) -> str | None:
-    """One sentence: the best LLM row against the best classical baseline, by NDCG@k."""
+def standing(by_method: dict[str, dict], k: int, imported: frozenset[str] = frozenset()) -> str | None:
+    """One sentence: the best LLM row against the best classical baseline, by NDCG@k (rows imported from
+    elsewhere are neither)."""
     def best(names):
         return max(names, key=lambda n: by_method[n][str(k)]["NDCG"], default=None)
 
     classical = best([n for n in by_method if n in CLASSICAL])
-    llm = best([n for n in by_method if n not in CLASSICAL])
+    llm = best([n for n in by_method if n not in CLASSICAL and n not in imported])
     if classical is None or llm is None:
         return None
     c, m = by_method[classical][str(k)], by_method[llm][str(k)]
@@ -132,12 +133,14 @@ def _signed(x: float) -> str:
     return f"{0.0 if round(x, 4) == 0 else x:+.4f}"
 
 
-def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], seed: int) -> tuple[dict, str]:
-    """Paired-bootstrap differences of every row from its reference rows (references_for) at every K: a
-    JSON-ready dict {row: {reference: {K: {metric: (difference, low, high)}}}} and a markdown section."""
+def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], seed: int,
+                references: dict[str, list[str]] | None = None) -> tuple[dict, str]:  # fmt: skip
+    """Paired-bootstrap differences of every row from its reference rows (`references`, else references_for)
+    at every K: a JSON-ready dict {row: {reference: {K: {metric: (difference, low, high)}}}} and a markdown
+    section."""
     lines, diffs = [], {}
     for name in lists:
-        for base in references_for(name, list(lists)):
+        for base in (references or {}).get(name) or references_for(name, list(lists)):
             ci = paired_bootstrap(lists[name], lists[base], examples, catalog, ks, seed=seed)
             diffs.setdefault(name, {})[base] = ci
             for k, by_metric in ci.items():
@@ -146,7 +149,8 @@ def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], 
     if not lines:
         return diffs, ""
     head = "| method | vs | K | " + " | ".join(PAPER_METRICS)
-    title = "Differences: from SFT; hybrids from their retriever and the SFT hybrid"
+    title = "Differences: from SFT; hybrids from their retriever and the SFT hybrid; imported rows from the best "\
+            "classical row"
     return diffs, (f"\n### {title} (paired bootstrap 95% CI over test rows)\n\n{head} |\n"
                    + "|---" * (len(PAPER_METRICS) + 3) + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
 
@@ -189,14 +193,18 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
     k = max(ks)
     test, catalog = dataset.splits["test"], dataset.catalog
     preds = {n: load_predictions(p) for n, p in predictions.items()}
+    imported = frozenset(n for n, p in preds.items() if "imported_from" in p.meta)
     sections, diffs, first = {}, {}, None
     for exclude, mode in HISTORY_MODES.items():
         if mode not in results:
             continue
         lists = {n: np.asarray(lists_for_mode(preds[n], test, exclude, k))[:, :k] for n in results[mode]}
         first = lists if first is None else first
-        diffs[mode], sections[mode] = differences(lists, test, catalog, ks, seed)
-        sections[mode] = (standing(results[mode], k) or "") + sections[mode]
+        best = max((n for n in results[mode] if n in CLASSICAL), key=lambda n: results[mode][n][str(k)]["NDCG"],
+                   default=None)  # fmt: skip
+        refs = {n: [best] for n in imported if best is not None and n in lists}
+        diffs[mode], sections[mode] = differences(lists, test, catalog, ks, seed, refs)
+        sections[mode] = (standing(results[mode], k, imported) or "") + sections[mode]
     if any(diffs.values()):
         write_json(out / "differences.json", diffs)
     metas = {n: p.meta for n, p in preds.items()}
