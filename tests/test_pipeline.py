@@ -300,6 +300,12 @@ def test_imported_rows_join_the_table_with_differences_and_a_changed_file_is_eva
         assert rows[mode]["their knn"] == base[mode]["itemknn"]
     md = (tmp_path / "run/results.md").read_text()
     assert "| their knn | itemknn | 10 | +0.0000 [+0.0000, +0.0000]" in md and "Best LLM row their knn" not in md
+    from sprec.frontier import frontier
+
+    points = frontier(cfg)  # an imported row is a point, counted with the baselines (not one of the run's LLMs)
+    theirs = next(p for p in points if p["base"] == "their knn")
+    assert theirs["knob"] == "run row" and theirs["imported"]
+    assert "their knn" in (tmp_path / "run/frontier/frontier.csv").read_text()
     # the file changes (now popularity's lists): the row follows it
     save_predictions(tmp_path / "theirs.json", recommend_popular(ds.catalog, test, 30), dataset=ds.name)
     assert run(cfg)["history allowed"]["their knn"] == base["history allowed"]["popularity"]

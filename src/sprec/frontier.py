@@ -91,8 +91,9 @@ def run_points(run_dir: Path, excluding: bool, k: int) -> list[dict]:
     out = []
     for path in sorted((run_dir / "metrics").glob(f"*.{suffix}.json")):
         preds = run_dir / "predictions" / f"{path.name.removesuffix(f'.{suffix}.json')}.json"
-        name = load_predictions(preds).meta.get("method", preds.stem) if preds.exists() else preds.stem
-        out.append({"base": name, "knob": "run row", "weight": None, **_measures(load_results(path)[str(k)])})
+        meta = load_predictions(preds).meta if preds.exists() else {}
+        out.append({"base": meta.get("method", preds.stem), "knob": "run row", "weight": None,
+                    **({"imported": True} if "imported_from" in meta else {}), **_measures(load_results(path)[str(k)])})
     return out
 
 
@@ -132,8 +133,9 @@ def frontier(cfg: RunConfig, out_dir: Path | None = None) -> list[dict]:
 
 def is_classical(p: dict) -> bool:
     """A classical baseline's row or a re-ranking of its list, or a hybrid at fusion weight 0 (its retriever's
-    list): no LLM in the system."""
-    return p["base"] in CLASSICAL or (p["knob"] == "fusion weight a" and p["weight"] == 0)
+    list): no LLM in the system. A row imported from elsewhere is counted with them (whatever made it, it is not
+    one of this run's LLM systems)."""
+    return p["base"] in CLASSICAL or (p["knob"] == "fusion weight a" and p["weight"] == 0) or p.get("imported", False)
 
 
 def _best_at(rivals: list[dict], ref: dict, k: int) -> str:
@@ -167,7 +169,7 @@ def _label(p: dict) -> str:
 
 def _csv(points: list[dict]) -> str:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(points[0]))
+    writer = csv.DictWriter(buf, fieldnames=list(dict.fromkeys(key for p in points for key in p)))
     writer.writeheader()
     writer.writerows(points)
     return buf.getvalue()
