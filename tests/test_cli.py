@@ -52,6 +52,19 @@ def test_prepare_baseline_evaluate_chain(tmp_path):
     (tmp_path / "other.json").write_text(json.dumps(other))
     r = sprec("evaluate", "--data", tmp_path / "d3", "--predictions", tmp_path / "other.json", "-k", 3)
     assert r.returncode == 2 and "holds predictions for split 'valid', not 'test'" in r.stderr
+    # the same lists in the raw data's item ids give the same table
+    from sprec.data.dataset import Dataset
+
+    catalog = Dataset.load(tmp_path / "d3").catalog
+    pop = json.loads((tmp_path / "popularity.json").read_text())
+    raw = pop | {"ids": "source", "topk": [[catalog.items[i].source_id for i in row] for row in pop["topk"]]}
+    (tmp_path / "raw.json").write_text(json.dumps(raw))
+    tables = [sprec("evaluate", "--data", tmp_path / "d3", "--predictions", tmp_path / f, "-k", 3).stdout
+              for f in ("popularity.json", "raw.json")]  # fmt: skip
+    assert tables[0].splitlines()[1:] == tables[1].splitlines()[1:] and "| 3 |" in tables[1]
+    (tmp_path / "raw.json").write_text(json.dumps(raw | {"ids": "titles"}))
+    r = sprec("evaluate", "--data", tmp_path / "d3", "--predictions", tmp_path / "raw.json", "-k", 3)
+    assert r.returncode == 2 and '"ids" must be "catalog"' in r.stderr
 
 
 @pytest.mark.parametrize(

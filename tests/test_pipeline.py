@@ -294,10 +294,18 @@ def test_imported_rows_join_the_table_with_differences_and_a_changed_file_is_eva
     # another system's lists, made elsewhere with history allowed: item-kNN's own lists, under another name
     knn = json.loads((tmp_path / "run/predictions/itemknn.json").read_text())["topk"]
     save_predictions(tmp_path / "theirs.json", knn, dataset=ds.name, split="test")
-    cfg.imported = {"their knn": str(tmp_path / "theirs.json")}
+    # the same lists in the raw data's own item ids (as a system that never saw the prepared ids writes them)
+    raw_ids = [[ds.catalog.items[i].source_id for i in row] for row in knn]
+    (tmp_path / "raw.json").write_text(json.dumps({"ids": "source", "topk": raw_ids}))
+    cfg.imported = {"their knn": str(tmp_path / "theirs.json"), "raw ids": str(tmp_path / "raw.json")}
     rows = run(cfg)  # the same run folder: rows added like methods
     for mode in ("history allowed", "history excluded"):
-        assert rows[mode]["their knn"] == base[mode]["itemknn"]
+        assert rows[mode]["their knn"] == rows[mode]["raw ids"] == base[mode]["itemknn"]
+    raw_ids[3][4] = "no-such-film"
+    (tmp_path / "raw.json").write_text(json.dumps({"ids": "source", "topk": raw_ids}))
+    with pytest.raises(DataError, match=r"raw.json, row 4: item id 'no-such-film' is not in the catalog"):
+        run(cfg)
+    cfg.imported.pop("raw ids")
     md = (tmp_path / "run/results.md").read_text()
     assert "| their knn | itemknn | 10 | +0.0000 [+0.0000, +0.0000]" in md and "Best LLM row their knn" not in md
     from sprec.frontier import frontier

@@ -100,6 +100,7 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
         evaluate_predictions,
         evaluate_sprec_files,
         format_table,
+        id_map_for,
         load_predictions,
         save_results,
     )
@@ -131,7 +132,8 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
         ds = Dataset.load(a.data)
         preds = load_predictions(a.predictions)
         check_made_for(preds, ds.name, a.split, a.predictions)
-        results = evaluate_predictions(ds.splits[a.split], ds.catalog, preds.topk, ks, a.predictions)
+        results = evaluate_predictions(ds.splits[a.split], ds.catalog, preds.topk, ks, a.predictions,
+                                       id_map_for(preds, ds.catalog, a.predictions))  # fmt: skip
     else:
         raise SprecError("give --data DIR (a prepared dataset) or --test TEST.json --catalog DIR (SPRec format)")
     if a.output:

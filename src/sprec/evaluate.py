@@ -54,6 +54,28 @@ def check_made_for(preds: Predictions, dataset: str, split: str, path) -> None:
                             f"own {key}", path)  # fmt: skip
 
 
+def id_map_for(preds: Predictions, catalog: Catalog, path):
+    """How a predictions file's ids read: the prepared catalog's (items.jsonl, the default) or, with
+    `"ids": "source"`, the raw data's own item ids (merged duplicates' ids included), for lists made by a system
+    that never saw the prepared ids. An id outside the prepared catalog stays an error naming the row."""
+    kind = preds.meta.get("ids", "catalog")
+    if kind == "catalog":
+        return None
+    if kind != "source":
+        raise DataError(f'"ids" must be "catalog" (ids of the prepared items.jsonl) or "source" (the raw data\'s '
+                        f"item ids), got {kind!r}", path)  # fmt: skip
+    index = {sid: it.id for it in catalog.items for sid in (it.source_id, *it.aliases) if sid is not None}
+    return lambda i: index.get(str(i))
+
+
+def catalog_lists(preds: Predictions, catalog: Catalog, n_rows: int, k: int, path) -> list[list[int]]:
+    """A file's lists in catalog ids, checked (one per row, at least K, known ids, no repeats; errors name the
+    row) and kept whole up to the shortest row's length: a long ranking can still drop the history later."""
+    rows = preds.topk
+    width = min((len(r) for r in rows if isinstance(r, list)), default=0)
+    return check_topk(rows, n_rows, len(catalog), max(k, width), path, id_map_for(preds, catalog, path)).tolist()
+
+
 def list_length(ev: EvalConfig, test: list[Example], n_items: int) -> int:
     """Length of the lists a run stores: the largest K, plus the longest test history when both history modes
     are evaluated (the lists are then made with the history allowed and filtered afterwards); at most the

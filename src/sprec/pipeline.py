@@ -25,8 +25,8 @@ from sprec.errors import ConfigError, SprecError
 from sprec.evaluate import (
     HISTORY_MODES,
     Predictions,
+    catalog_lists,
     check_made_for,
-    check_topk,
     evaluate_predictions,
     list_length,
     lists_for_mode,
@@ -166,12 +166,12 @@ def stage_imported(name: str, source: str, ds: Dataset, cfg: RunConfig, run_dir:
     path = run_dir / "predictions" / f"imported-{re.sub(r'[^A-Za-z0-9._-]+', '-', name)}.json"
     preds = load_predictions(source)
     check_made_for(preds, ds.name, "test", source)
-    check_topk(preds.topk, len(ds.splits["test"]), len(ds.catalog), max(cfg.eval.ks), source)
-    meta = {"history_filterable": True, **preds.meta, "method": name, "imported_from": str(source)}
-    if not path.exists() or load_predictions(path) != Predictions(preds.topk, meta):
+    topk = catalog_lists(preds, ds.catalog, len(ds.splits["test"]), max(cfg.eval.ks), source)
+    meta = {"history_filterable": True, **preds.meta, "ids": "catalog", "method": name, "imported_from": str(source)}
+    if not path.exists() or load_predictions(path) != Predictions(topk, meta):
         for stale in (run_dir / "metrics").glob(f"{path.stem}.*.json"):
             stale.unlink()
-        save_predictions(path, preds.topk, **meta)
+        save_predictions(path, topk, **meta)
     return path
 
 
