@@ -66,6 +66,10 @@ def test_times_and_bad_rows(tmp_path):
         read_interactions_csv({"interactions": bad_rating, "items": items})
     no_rating = write_csv(where, header, [("u", "a", "1", ""), ("u", "b", "2", "4")])
     assert read_interactions_csv({"interactions": no_rating, "items": items}).ratings == [None, 4.0]
+    # a spreadsheet's export: UTF-8 with a byte-order mark and CRLF line ends
+    (tmp_path / "excel.csv").write_bytes("\ufeffuser_id,item_id,timestamp\r\nu,a,2024-01-05\r\n".encode())
+    log = read_interactions_csv({"interactions": str(tmp_path / "excel.csv"), "items": items})
+    assert log.users == ["u"] and log.timestamps == [1_704_412_800]
 
 
 def test_csv_config_needs_both_files_and_known_column_roles():

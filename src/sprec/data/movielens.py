@@ -106,7 +106,7 @@ def pipe_genres(field: str) -> tuple[str, ...]:
 
 def csv_rows(path: Path, required: list[str]):
     """(line number, record) of a CSV file with a header that has every `required` column."""
-    reader = csv.DictReader(io.StringIO(read_text(path)))
+    reader = csv.DictReader(io.StringIO(read_text(path).removeprefix("\ufeff")))  # spreadsheets write a BOM
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
         raise DataError(f"missing column(s) {missing}; found {reader.fieldnames}", path, 1)
