@@ -183,6 +183,7 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     if history:
         rows = [Example(tuple(history), None)]
         rec = recommend(model, tok, prompter, rows, s, cache_dir=ds.path)
+        print(f"history: {'; '.join(ds.catalog.title(i) for i in history)}")
         print(f"model generated: {rec.generations[0][0]}")
         for rank, item in enumerate(rec.topk[0], 1):
             print(f"{rank:2d}. {ds.catalog.title(item)}")
@@ -207,6 +208,7 @@ def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> N
     exclude = not a.allow_history if history else a.exclude_history
     topk, used = hybrid_recommend(a.model, rows, a.k, exclude)
     if history:
+        print(f"history: {'; '.join(ds.catalog.title(i) for i in history)}")
         print(f"hybrid: {used['retriever']} candidates ranked with this model (LLM score {used['llm_score']}, "
               f"weight {used['weight']})")  # fmt: skip
         for rank, item in enumerate(topk[0], 1):

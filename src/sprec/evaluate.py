@@ -64,8 +64,7 @@ def id_map_for(preds: Predictions, catalog: Catalog, path):
     if kind != "source":
         raise DataError(f'"ids" must be "catalog" (ids of the prepared items.jsonl) or "source" (the raw data\'s '
                         f"item ids), got {kind!r}", path)  # fmt: skip
-    index = {sid: it.id for it in catalog.items for sid in (it.source_id, *it.aliases) if sid is not None}
-    return lambda i: index.get(str(i))
+    return catalog.id_of_source
 
 
 def catalog_lists(preds: Predictions, catalog: Catalog, n_rows: int, k: int, path) -> list[list[int]]:

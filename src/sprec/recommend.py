@@ -5,6 +5,7 @@ an item; with K beams a true generative top-K list)."""
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,17 +125,34 @@ def _embedding_topk(titles: list[str], prompter: Prompter, s: RecommendSettings,
 
 
 def titles_to_history(titles: list[str], catalog: Catalog) -> list[int]:
-    """Item ids of user-given titles (a title that differs from one catalog title only in case is taken); an
-    unknown title is an error listing close matches."""
+    """Item ids of user-given titles. Taken: the exact title, a title differing only in case, or the one title
+    the text is a short form of ("fargo" -> "Fargo (1996)", "the godfather" -> "Godfather, The (1972)");
+    otherwise an error listing close matches (titles containing the text, then similar spellings)."""
     ids = []
     for t in titles:
+        query = t.strip().casefold()
         i = catalog.id_of(t)
         if i is None:
-            folded = [it.id for it in catalog.items if it.title.casefold() == t.strip().casefold()]
-            i = folded[0] if len(folded) == 1 else None
+            folded = [it.id for it in catalog.items if it.title.casefold() == query]
+            short = [it.id for it in catalog.items if query in _short_forms(it.title.casefold())]
+            i = folded[0] if len(folded) == 1 else short[0] if len(short) == 1 else None
         if i is None:
-            lower = {it.title.casefold(): it.title for it in catalog.items}
-            close = catalog.close_matches(t) or [lower[m] for m in difflib.get_close_matches(t.casefold(), lower, n=3)]
-            raise DataError(f"{t!r} is not in the catalog; close matches: {close}")
+            raise DataError(f"{t!r} is not in the catalog; close matches: {_close_titles(query, catalog)}")
         ids.append(i)
     return ids
+
+
+def _short_forms(title: str) -> set[str]:
+    """A title as people type it: without its trailing year, and with a trailing article put back in front
+    ("godfather, the (1972)" -> "godfather, the", "the godfather")."""
+    bare = re.sub(r"\s*\(\d{4}\)$", "", title)
+    moved = re.sub(r"^(.*), (the|a|an|les|la|le|il|das|der|die)$", r"\2 \1", bare)
+    return {bare, moved} - {title}
+
+
+def _close_titles(query: str, catalog: Catalog, n: int = 5) -> list[str]:
+    titles = [it.title for it in catalog.items]
+    containing = sorted((x for x in titles if query and query in x.casefold()), key=len)
+    lower = {x.casefold(): x for x in titles}
+    similar = [lower[m] for m in difflib.get_close_matches(query, lower, n=n)]
+    return list(dict.fromkeys([*containing, *similar]))[:n]
