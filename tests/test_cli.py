@@ -57,8 +57,10 @@ def test_prepare_baseline_evaluate_chain(tmp_path):
 
     catalog = Dataset.load(tmp_path / "d3").catalog
     pop = json.loads((tmp_path / "popularity.json").read_text())
-    raw = pop | {"ids": "source", "topk": [[catalog.items[i].source_id for i in row] for row in pop["topk"]]}
-    (tmp_path / "raw.json").write_text(json.dumps(raw))
+    r = sprec("baseline", "popularity", "--data", tmp_path / "d3", "-k", 3, "--ids", "source", "--out",
+              tmp_path / "raw.json")  # fmt: skip
+    raw = json.loads((tmp_path / "raw.json").read_text())
+    assert raw["ids"] == "source" and raw["topk"] == [[catalog.items[i].source_id for i in row] for row in pop["topk"]]
     tables = [sprec("evaluate", "--data", tmp_path / "d3", "--predictions", tmp_path / f, "-k", 3).stdout
               for f in ("popularity.json", "raw.json")]  # fmt: skip
     assert tables[0].splitlines()[1:] == tables[1].splitlines()[1:] and "| 3 |" in tables[1]

@@ -62,10 +62,18 @@ def cmd_prepare(a: argparse.Namespace) -> None:
         print(warning, file=sys.stderr)
 
 
+def _save_lists(a: argparse.Namespace, ds, topk, **meta) -> None:
+    """Write a command's lists to --out, in catalog ids or (--ids source) in the raw data's own item ids."""
+    from sprec.evaluate import as_source_ids, save_predictions
+
+    if a.ids == "source":
+        topk, meta = as_source_ids(topk, ds.catalog), {**meta, "ids": "source"}
+    save_predictions(a.out, topk, **meta)
+
+
 def cmd_baseline(a: argparse.Namespace) -> None:
     from sprec.config import ItemKNNSettings, SASRecSettings
     from sprec.data.dataset import Dataset
-    from sprec.evaluate import save_predictions
 
     if a.k < 1:
         raise SprecError(f"-k {a.k}: the list length must be a positive number of items")
@@ -89,8 +97,7 @@ def cmd_baseline(a: argparse.Namespace) -> None:
         model_dir = Path(a.model_dir or Path(a.out).with_suffix(".sasrec"))
         model = train_sasrec(ds, SASRecSettings(seed=a.seed), model_dir, valid_excluding=a.exclude_history)
         topk = recommend_sasrec(model, rows, a.k, a.exclude_history)
-    save_predictions(a.out, topk, method=a.baseline, dataset=ds.name, split=a.split,
-                     exclude_history=a.exclude_history)  # fmt: skip
+    _save_lists(a, ds, topk, method=a.baseline, dataset=ds.name, split=a.split, exclude_history=a.exclude_history)
     print(f"wrote {len(topk)} top-{a.k} lists -> {a.out}")
 
 
@@ -162,7 +169,6 @@ def cmd_train_sft(a: argparse.Namespace) -> None:
 def cmd_recommend(a: argparse.Namespace) -> None:
     from sprec.config import RecommendSettings
     from sprec.data.dataset import Dataset, Example
-    from sprec.evaluate import save_predictions
     from sprec.llm.model import load_model
     from sprec.prompts import Prompter
     from sprec.recommend import recommend, titles_to_history
@@ -192,14 +198,13 @@ def cmd_recommend(a: argparse.Namespace) -> None:
         raise SprecError("give --out P.json (recommend for a split) or --history TITLE ... (one new user)")
     rows = ds.splits[a.split][: a.limit]
     rec = recommend(model, tok, prompter, rows, s, cache_dir=ds.path)
-    save_predictions(a.out, rec.topk, method=str(a.model), dataset=ds.name, split=a.split, grounding=a.grounding,
-                     exclude_history=a.exclude_history, stats=dict(rec.stats), generations=rec.generations)  # fmt: skip
+    _save_lists(a, ds, rec.topk, method=str(a.model), dataset=ds.name, split=a.split, grounding=a.grounding,
+                exclude_history=a.exclude_history, stats=dict(rec.stats), generations=rec.generations)  # fmt: skip
     print(f"wrote {len(rows)} top-{a.k} lists -> {a.out} ({dict(rec.stats)})")
 
 
 def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> None:
     from sprec.data.dataset import Example
-    from sprec.evaluate import save_predictions
     from sprec.recommend_hybrid import hybrid_recommend
 
     if not history and not a.out:
@@ -214,8 +219,8 @@ def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> N
         for rank, item in enumerate(topk[0], 1):
             print(f"{rank:2d}. {ds.catalog.title(int(item))}")
         return
-    save_predictions(a.out, topk, method=f"hybrid {a.model}", dataset=ds.name, split=a.split, exclude_history=exclude,
-                     **used)  # fmt: skip
+    _save_lists(a, ds, topk, method=f"hybrid {a.model}", dataset=ds.name, split=a.split, exclude_history=exclude,
+                **used)  # fmt: skip
     print(f"wrote {len(rows)} top-{a.k} lists -> {a.out}")
 
 
@@ -310,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "ranked with this model (needs `hybrid` among the run's methods)")  # fmt: skip
     rc.add_argument("--batch-size", type=int, default=16)
     rc.add_argument("--out", help="predictions JSON to write (with the raw generations)")
+    rc.add_argument("--ids", choices=["catalog", "source"], default="catalog", help="ids in --out: the prepared "
+                    "items.jsonl's (default) or the raw data's own item ids")  # fmt: skip
     rc.set_defaults(func=cmd_recommend)
 
     data = sub.add_parser("data", help="dataset commands").add_subparsers(dest="data_command", required=True)
@@ -344,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("--split", default="test", choices=["valid", "test"])
         b.add_argument("--exclude-history", action="store_true", help="never recommend an item of the row's history")
         b.add_argument("--out", required=True, help="predictions JSON to write")
+        b.add_argument("--ids", choices=["catalog", "source"], default="catalog", help="ids in --out: the prepared "
+                       "items.jsonl's (default) or the raw data's own item ids")  # fmt: skip
         if name == "sasrec":
             b.add_argument("--model-dir", help="where the model is saved (default: beside --out); a rerun loads it")
             b.add_argument("--seed", type=int, default=0)

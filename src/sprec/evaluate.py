@@ -33,7 +33,13 @@ class Predictions:
 
 
 def save_predictions(path: str | Path, topk, **meta) -> Path:
-    return write_json(path, {**meta, "topk": [[int(i) for i in row] for row in topk]})
+    """Lists of catalog ids (ints), or of the raw data's own ids (strings, with meta ids="source")."""
+    return write_json(path, {**meta, "topk": [[i if isinstance(i, str) else int(i) for i in row] for row in topk]})
+
+
+def as_source_ids(topk, catalog: Catalog) -> list[list[str]]:
+    """Lists of catalog ids in the raw data's own item ids (what a system outside sprec knows them by)."""
+    return [[catalog.items[int(i)].source_id for i in row] for row in topk]
 
 
 def load_predictions(path: str | Path) -> Predictions:

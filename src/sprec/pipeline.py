@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import platform
 import re
@@ -163,7 +164,8 @@ def stage_imported(name: str, source: str, ds: Dataset, cfg: RunConfig, run_dir:
     row) and copied into the run folder, so the report and `sprec evaluate --run` treat it as any other row.
     Lists are taken as rankings made with history allowed unless the file says `exclude_history: true`; a
     changed source file replaces the copy and its cached metrics."""
-    path = run_dir / "predictions" / f"imported-{re.sub(r'[^A-Za-z0-9._-]+', '-', name)}.json"
+    tag = hashlib.sha1(name.encode()).hexdigest()[:6]  # "a b" and "a-b" are two rows, two files
+    path = run_dir / "predictions" / f"imported-{re.sub(r'[^A-Za-z0-9._-]+', '-', name)}-{tag}.json"
     preds = load_predictions(source)
     check_made_for(preds, ds.name, "test", source)
     topk = catalog_lists(preds, ds.catalog, len(ds.splits["test"]), max(cfg.eval.ks), source)
