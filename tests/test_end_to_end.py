@@ -46,3 +46,7 @@ def test_cli_recommends_for_a_new_history(smol_run):
     assert not {ln[4:] for ln in lines} & {"Station Eleven", "The Nightingale"}  # the user's own books stay out
     r = subprocess.run(cmd[:-2] + ["Station Elevn"], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert r.returncode == 2 and "'Station Elevn' is not in the catalog; close matches: ['Station Eleven'" in r.stderr
+    r = subprocess.run(cmd[:-3] + ["--user", "nobody"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 2 and "user 'nobody' has no row in the prepared data" in r.stderr  # SPRec's rows: no ids
+    r = subprocess.run(cmd + ["--user", "u1"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 2 and "not both" in r.stderr

@@ -53,3 +53,16 @@ def test_a_title_without_its_year_is_the_one_title_it_begins_and_an_ambiguous_on
     with pytest.raises(DataError, match=r"'star' is not in the catalog; close matches: \['Star Wars \(1977\)', "
                                         r"'Starship Troopers \(1997\)'"):  # fmt: skip
         titles_to_history(["star"], catalog)  # a word of a title is not the title
+
+
+def test_a_users_history_is_their_latest_row_with_its_target():
+    from sprec.data.dataset import Catalog, Dataset, Example, Item
+    from sprec.recommend import user_history
+
+    catalog = Catalog([Item(i, f"t{i}") for i in range(9)], [])
+    rows = {"train": [Example((0, 1, 2), 3, "u", timestamp=10), Example((5, 6, 7), 8, "v", timestamp=50)],
+            "test": [Example((1, 2, 3), 4, "u", timestamp=20)]}  # fmt: skip
+    ds = Dataset("d", catalog, rows)
+    assert user_history(ds, "u") == ([2, 3, 4], 20)  # the test row is later: history then target, 3 items
+    with pytest.raises(DataError, match="user 'w' has no row"):
+        user_history(ds, "w")

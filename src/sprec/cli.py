@@ -171,13 +171,13 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     from sprec.data.dataset import Dataset, Example
     from sprec.llm.model import load_model
     from sprec.prompts import Prompter
-    from sprec.recommend import recommend, titles_to_history
+    from sprec.recommend import recommend
     from sprec.train.sft import trained_model_info
 
     _new_file(a.out, "--out")
     model_cfg, adapter, data_dir = trained_model_info(a.model)
     ds = Dataset.load(a.data or data_dir)
-    history = titles_to_history(a.history, ds.catalog) if a.history else None  # before the slow model load
+    history = _history_of(a, ds)  # before the slow model load
     if a.hybrid:
         return _recommend_hybrid(a, ds, history)
     model, tok = load_model(model_cfg, adapter)
@@ -189,7 +189,6 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     if history:
         rows = [Example(tuple(history), None)]
         rec = recommend(model, tok, prompter, rows, s, cache_dir=ds.path)
-        print(f"history: {'; '.join(ds.catalog.title(i) for i in history)}")
         print(f"model generated: {rec.generations[0][0]}")
         for rank, item in enumerate(rec.topk[0], 1):
             print(f"{rank:2d}. {ds.catalog.title(item)}")
@@ -203,6 +202,26 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     print(f"wrote {len(rows)} top-{a.k} lists -> {a.out} ({dict(rec.stats)})")
 
 
+def _history_of(a: argparse.Namespace, ds) -> list[int] | None:
+    """--history titles or --user ID (that user's latest history in the prepared data), printed as read."""
+    from datetime import UTC, datetime
+
+    from sprec.recommend import titles_to_history, user_history
+
+    if a.history and a.user:
+        raise SprecError("give --history TITLE ... or --user ID, not both")
+    if not (a.history or a.user):
+        return None
+    when = ""
+    if a.user:
+        history, time = user_history(ds, a.user)
+        when = f" (user {a.user}, up to {datetime.fromtimestamp(time, UTC):%Y-%m-%d})" if time else f" (user {a.user})"
+    else:
+        history = titles_to_history(a.history, ds.catalog)
+    print(f"history{when}: {'; '.join(ds.catalog.title(i) for i in history)}")
+    return history
+
+
 def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> None:
     from sprec.data.dataset import Example
     from sprec.recommend_hybrid import hybrid_recommend
@@ -213,7 +232,6 @@ def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> N
     exclude = not a.allow_history if history else a.exclude_history
     topk, used = hybrid_recommend(a.model, rows, a.k, exclude)
     if history:
-        print(f"history: {'; '.join(ds.catalog.title(i) for i in history)}")
         print(f"hybrid: {used['retriever']} candidates ranked with this model (LLM score {used['llm_score']}, "
               f"weight {used['weight']})")  # fmt: skip
         for rank, item in enumerate(topk[0], 1):
@@ -305,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     rc.add_argument("--split", default="test", choices=["train", "valid", "test"])
     rc.add_argument("--limit", type=int, help="only the first N rows")
     rc.add_argument("--history", nargs="+", metavar="TITLE", help="recommend for this history instead (oldest first)")
+    rc.add_argument("--user", help="recommend for this user of the data: their latest history in the prepared splits")
     rc.add_argument("--grounding", default="embedding", choices=["embedding", "trie"],
                     help="embedding: K nearest titles to the generation (paper); trie: constrained")  # fmt: skip
     rc.add_argument("-k", type=int, default=10, help="list length (default 10)")

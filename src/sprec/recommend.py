@@ -15,7 +15,7 @@ from tqdm import tqdm
 from transformers import LogitsProcessorList
 
 from sprec.config import RecommendSettings
-from sprec.data.dataset import Catalog, Example
+from sprec.data.dataset import Catalog, Dataset, Example
 from sprec.decoding import CatalogTrie, TrieLogitsProcessor, trie_beam_search
 from sprec.errors import DataError
 from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
@@ -140,6 +140,18 @@ def titles_to_history(titles: list[str], catalog: Catalog) -> list[int]:
             raise DataError(f"{t!r} is not in the catalog; close matches: {_close_titles(query, catalog)}")
         ids.append(i)
     return ids
+
+
+def user_history(ds: Dataset, user: str) -> tuple[list[int], int | None]:
+    """A user of the prepared data: the items of their latest row (its history, then its target, as many as a
+    history holds) and that row's time. Only what the prepared splits keep: valid and test rows are subsamples."""
+    rows = [e for split in ds.splits.values() for e in split if e.user_id is not None and str(e.user_id) == user]
+    if not rows:
+        raise DataError(f"user {user!r} has no row in the prepared data (a user needs enough interactions to pass "
+                        "its k-core and history filters; valid and test rows are subsamples)", ds.path)  # fmt: skip
+    last = max(rows, key=lambda e: e.timestamp or 0)
+    items = [*last.history, *([] if last.target is None else [last.target])]
+    return items[-len(last.history) :], last.timestamp
 
 
 def _short_forms(title: str) -> set[str]:
