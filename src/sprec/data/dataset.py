@@ -9,7 +9,6 @@ A prepared dataset on disk (see README "Prepared dataset layout"):
 
 from __future__ import annotations
 
-import difflib
 import functools
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -78,9 +77,6 @@ class Catalog:
 
     def id_of(self, title: str) -> int | None:
         return self._by_title.get(title)
-
-    def close_matches(self, title: str, n: int = 3) -> list[str]:
-        return difflib.get_close_matches(title, self._by_title, n=n, cutoff=0.6)
 
     def id_of_source(self, source_id: str) -> int | None:
         """Map an id of the raw data (or an alias merged into an item) to the catalog id."""
