@@ -1,6 +1,7 @@
 """SASRec learns a sequential pattern that popularity cannot, keeps its best validation epoch, resumes."""
 
 import numpy as np
+import pytest
 import torch
 
 from sprec.baselines.popularity import recommend_popular
@@ -15,6 +16,7 @@ from sprec.baselines.sasrec import (
 )
 from sprec.config import SASRecSettings
 from sprec.data.dataset import Catalog, Dataset, Example, Item
+from sprec.errors import ConfigError
 from sprec.health import time_budget_warnings
 
 
@@ -101,3 +103,5 @@ def test_an_epoch_takes_every_nth_window_of_each_user_and_a_time_budget_stops_tr
     train_sasrec(cyclic_dataset(), SASRecSettings(hidden=16, epochs=2, patience=50), plain)
     assert sasrec_summary(plain)["stopped_by"] == "epochs"
     assert time_budget_warnings(tmp_path / "plain") == []
+    with pytest.raises(ConfigError, match="max_seconds positive"):
+        SASRecSettings(max_seconds=0)  # a zero budget is refused, not taken as one epoch

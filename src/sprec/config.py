@@ -335,7 +335,8 @@ class SASRecSettings:
                               "be positive")  # fmt: skip
         if self.hidden % self.heads:
             raise ConfigError(f"sasrec: hidden ({self.hidden}) must be divisible by heads ({self.heads})")
-        if not (0 <= self.dropout < 1 and self.learning_rate > 0 and (self.max_seconds or 1) > 0):
+        budget_ok = self.max_seconds is None or self.max_seconds > 0
+        if not (0 <= self.dropout < 1 and self.learning_rate > 0 and budget_ok):
             raise ConfigError("sasrec: dropout must be in [0, 1), learning_rate and max_seconds positive")
 
 
