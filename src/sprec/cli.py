@@ -40,6 +40,11 @@ def _add_ks(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", dest="ks", type=int, action="append", help="cut-off K; repeat for several (default 1 5 10)")
 
 
+def _add_ids(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ids", choices=["catalog", "source"], default="catalog", help="ids in --out: the prepared "
+                   "items.jsonl's (default) or the raw data's own item ids")  # fmt: skip
+
+
 def cmd_prepare(a: argparse.Namespace) -> None:
     from sprec.config import DataConfig, from_dict, load_data_config
     from sprec.data.readers import prepare_dataset
@@ -334,8 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "ranked with this model (needs `hybrid` among the run's methods)")  # fmt: skip
     rc.add_argument("--batch-size", type=int, default=16)
     rc.add_argument("--out", help="predictions JSON to write (with the raw generations)")
-    rc.add_argument("--ids", choices=["catalog", "source"], default="catalog", help="ids in --out: the prepared "
-                    "items.jsonl's (default) or the raw data's own item ids")  # fmt: skip
+    _add_ids(rc)
     rc.set_defaults(func=cmd_recommend)
 
     data = sub.add_parser("data", help="dataset commands").add_subparsers(dest="data_command", required=True)
@@ -370,8 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         b.add_argument("--split", default="test", choices=["valid", "test"])
         b.add_argument("--exclude-history", action="store_true", help="never recommend an item of the row's history")
         b.add_argument("--out", required=True, help="predictions JSON to write")
-        b.add_argument("--ids", choices=["catalog", "source"], default="catalog", help="ids in --out: the prepared "
-                       "items.jsonl's (default) or the raw data's own item ids")  # fmt: skip
+        _add_ids(b)
         if name == "sasrec":
             b.add_argument("--model-dir", help="where the model is saved (default: beside --out); a rerun loads it")
             b.add_argument("--seed", type=int, default=0)

@@ -64,14 +64,16 @@ def baseline_warnings(results: dict[str, dict[str, dict]], k: int) -> list[str]:
     return lines
 
 
+def best_row(by_method: dict[str, dict], names, k: int) -> str | None:
+    """The row of `names` with the highest NDCG@k (None when there is none)."""
+    return max(names, key=lambda n: by_method[n][str(k)]["NDCG"], default=None)
+
+
 def standing(by_method: dict[str, dict], k: int, imported: frozenset[str] = frozenset()) -> str | None:
     """One sentence: the best LLM row against the best classical baseline, by NDCG@k (rows imported from
     elsewhere are neither)."""
-    def best(names):
-        return max(names, key=lambda n: by_method[n][str(k)]["NDCG"], default=None)
-
-    classical = best([n for n in by_method if n in CLASSICAL])
-    llm = best([n for n in by_method if n not in CLASSICAL and n not in imported])
+    classical = best_row(by_method, [n for n in by_method if n in CLASSICAL], k)
+    llm = best_row(by_method, [n for n in by_method if n not in CLASSICAL and n not in imported], k)
     if classical is None or llm is None:
         return None
     c, m = by_method[classical][str(k)], by_method[llm][str(k)]
@@ -200,8 +202,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
             continue
         lists = {n: np.asarray(lists_for_mode(preds[n], test, exclude, k))[:, :k] for n in results[mode]}
         first = lists if first is None else first
-        best = max((n for n in results[mode] if n in CLASSICAL), key=lambda n: results[mode][n][str(k)]["NDCG"],
-                   default=None)  # fmt: skip
+        best = best_row(results[mode], [n for n in results[mode] if n in CLASSICAL], k)
         refs = {n: [best] for n in imported if best is not None and n in lists}
         diffs[mode], sections[mode] = differences(lists, test, catalog, ks, seed, refs)
         sections[mode] = (standing(results[mode], k, imported) or "") + sections[mode]
