@@ -18,7 +18,7 @@ import numpy as np
 
 from sprec.config import load_data_config
 from sprec.data.readers import prepare_dataset
-from sprec.evaluate import evaluate_topk
+from sprec.evaluation.evaluate import evaluate_topk
 from sprec.grounding import nearest_items
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from sprec.config import ModelConfig, RecommendSettings, SFTSettings
-from sprec.evaluate import evaluate_predictions
+from sprec.evaluation.evaluate import evaluate_predictions
 from sprec.llm.model import load_model
 from sprec.prompts import Prompter
 from sprec.recommend import recommend

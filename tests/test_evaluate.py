@@ -7,7 +7,7 @@ import pytest
 
 from sprec.baselines.popularity import recommend_popular
 from sprec.errors import DataError
-from sprec.evaluate import evaluate_predictions, evaluate_sprec_files, load_predictions, save_predictions
+from sprec.evaluation.evaluate import evaluate_predictions, evaluate_sprec_files, load_predictions, save_predictions
 
 
 def test_prediction_errors(goodreads_dataset, tmp_path):
@@ -51,7 +51,7 @@ def test_sprec_ids_are_checked(shared, tmp_path):
 
 def test_history_is_dropped_after_the_fact_only_from_rankings():
     from sprec.data.dataset import Example
-    from sprec.evaluate import Predictions, lists_for_mode, without_history
+    from sprec.evaluation.evaluate import Predictions, lists_for_mode, without_history
 
     rows = [Example((3, 7), 1), Example((5,), 2)]
     ranked = [[7, 1, 4, 3, 9], [2, 5, 8, 0, 6]]

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from sprec import health
+from sprec.evaluation import health
 
 
 def _write(path, rows):

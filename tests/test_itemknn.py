@@ -8,7 +8,7 @@ from sprec.baselines.itemknn import ItemKNN
 from sprec.baselines.popularity import recommend_popular
 from sprec.config import ItemKNNSettings
 from sprec.data.dataset import Example
-from sprec.metrics import hit_positions, hit_ratio
+from sprec.evaluation.metrics import hit_positions, hit_ratio
 
 
 def test_scores_worked_by_hand():

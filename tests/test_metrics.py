@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from sprec import metrics as M
-from sprec.evaluate import evaluate_sprec_files
+from sprec.evaluation import metrics as M
+from sprec.evaluation.evaluate import evaluate_sprec_files
 
 # Three rows, K = 2, catalog of 4 items. Row 2's target is not in the catalog (-1).
 TOPK = np.array([[0, 1], [2, 0], [0, 3]])

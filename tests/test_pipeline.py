@@ -284,7 +284,7 @@ def test_frontier_answers_compare_llm_systems_first_then_count_the_classical_one
 def test_imported_rows_join_the_table_with_differences_and_a_changed_file_is_evaluated_again(tmp_path):
     from sprec.baselines.popularity import recommend_popular
     from sprec.errors import DataError
-    from sprec.evaluate import save_predictions
+    from sprec.evaluation.evaluate import save_predictions
 
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
     cfg.run_dir, cfg.methods, cfg.eval.exclude_history = str(tmp_path / "run"), ["popularity", "itemknn"], "both"

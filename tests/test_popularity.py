@@ -1,7 +1,7 @@
 import numpy as np
 
 from sprec.baselines.popularity import popularity_ranking, recommend_popular
-from sprec.evaluate import evaluate_predictions
+from sprec.evaluation.evaluate import evaluate_predictions
 
 
 def test_popularity_is_the_or_ratio_ceiling(goodreads_dataset):

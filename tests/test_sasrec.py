@@ -17,7 +17,7 @@ from sprec.baselines.sasrec import (
 from sprec.config import SASRecSettings
 from sprec.data.dataset import Catalog, Dataset, Example, Item
 from sprec.errors import ConfigError
-from sprec.health import time_budget_warnings
+from sprec.evaluation.health import time_budget_warnings
 
 
 def cyclic_dataset(n_items: int = 30, rows: int = 400, seed: int = 0, zipf: float = 0.0, length: int = 6,

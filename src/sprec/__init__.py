@@ -9,7 +9,7 @@ Stages on their own: sprec.data.readers.prepare_dataset (raw public data -> Data
 (popularity, itemknn.ItemKNN, sasrec.train_sasrec, rerank); sprec.prompts.Prompter (the one template);
 sprec.train.sft.train_sft, sprec.train.dpo.train_dpo, sprec.train.selfplay.selfplay_iterations (LoRA adapters);
 sprec.recommend / sprec.rank / sprec.hybrid (an adapter's lists, candidate scores, fusion);
-sprec.evaluate.evaluate_predictions (every metric of top-K lists); sprec.report (tables and plots of a run).
+sprec.evaluation.evaluate.evaluate_predictions (every metric of top-K lists); sprec.report (tables and plots of a run).
 The README's "Python API" section runs the classical baselines and the metrics in a few lines.
 """
 

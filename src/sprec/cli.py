@@ -69,7 +69,7 @@ def cmd_prepare(a: argparse.Namespace) -> None:
 
 def _save_lists(a: argparse.Namespace, ds, topk, **meta) -> None:
     """Write a command's lists to --out, in catalog ids or (--ids source) in the raw data's own item ids."""
-    from sprec.evaluate import as_source_ids, save_predictions
+    from sprec.evaluation.evaluate import as_source_ids, save_predictions
 
     if a.ids == "source":
         topk, meta = as_source_ids(topk, ds.catalog), {**meta, "ids": "source"}
@@ -107,7 +107,7 @@ def cmd_baseline(a: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(a: argparse.Namespace) -> None:
-    from sprec.evaluate import (
+    from sprec.evaluation.evaluate import (
         check_made_for,
         evaluate_predictions,
         evaluate_sprec_files,
@@ -120,7 +120,7 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
     ks = a.ks or [1, 5, 10]
     _new_file(a.output, "--output")
     if a.run:
-        from sprec.evaluate import HISTORY_MODES
+        from sprec.evaluation.evaluate import HISTORY_MODES
         from sprec.reevaluate import evaluate_run
 
         results, notes = evaluate_run(a.run, a.exclude_history, ks)

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from sprec.baselines.rerank import WEIGHTS, calibrated, generated_candidates, mmr, popularity_penalised, scaled
 from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
-from sprec.evaluate import DIVERSITY_MEASURES, HISTORY_MODES, evaluate_topk, load_predictions, load_results
+from sprec.evaluation.evaluate import DIVERSITY_MEASURES, HISTORY_MODES, evaluate_topk, load_predictions, load_results
 from sprec.grounding import TitleEmbedder
 from sprec.hybrid import Candidates, fuse, standardise, top_candidates
 from sprec.io import atomic_write_text, write_json

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from sprec.errors import DataError
+from sprec.evaluation.metrics import hit_positions, ndcg
 from sprec.grounding import nearest_items
 from sprec.io import write_npz
-from sprec.metrics import hit_positions, ndcg
 
 GRID = tuple(round(0.1 * i, 1) for i in range(11))  # fusion weights tried on the validation split
 

@@ -15,7 +15,7 @@ from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig, method_of
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
-from sprec.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
+from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
 from sprec.grounding import TitleEmbedder
 from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import write_jsonl, write_npz

@@ -23,7 +23,7 @@ from sprec.data.dataset import Dataset
 from sprec.data.readers import prepare_dataset
 from sprec.distributed import is_main_process, main_process_first, use_threads, wait_for_everyone
 from sprec.errors import ConfigError, SprecError
-from sprec.evaluate import (
+from sprec.evaluation.evaluate import (
     HISTORY_MODES,
     Predictions,
     catalog_lists,

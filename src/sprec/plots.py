@@ -12,8 +12,8 @@ matplotlib.use("Agg")  # files only, no screen
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sprec import metrics as M  # noqa: E402
 from sprec.data.dataset import Catalog, Example  # noqa: E402
+from sprec.evaluation import metrics as M  # noqa: E402
 
 STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1)), "v"), ((0, (1, 1)), "P"),
           ((0, (3, 1, 1, 1)), "X"), ("-", "*")]  # (line style, marker) per curve of a panel: overlaps stay visible

@@ -11,7 +11,7 @@ from sprec.baselines.scorers import classical_scorer
 from sprec.config import CLASSICAL, RunConfig, from_dict
 from sprec.data.dataset import Dataset
 from sprec.errors import DataError
-from sprec.evaluate import evaluate_predictions, lists_for_mode, load_predictions
+from sprec.evaluation.evaluate import evaluate_predictions, lists_for_mode, load_predictions
 from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
 from sprec.io import read_json, read_jsonl
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec import health
 from sprec.config import CLASSICAL
-from sprec.evaluate import EXTRA_METRICS, PAPER_METRICS
+from sprec.evaluation import health
+from sprec.evaluation.evaluate import EXTRA_METRICS, PAPER_METRICS
 from sprec.io import atomic_write_text, write_json
 
 COLUMNS = [*PAPER_METRICS, *EXTRA_METRICS]
@@ -90,7 +90,7 @@ def paired_bootstrap(topk_a, topk_b, examples, catalog, ks: list[int], names=PAP
     The interval is centred on the observed difference (percentiles of the resampled differences minus their
     mean, plus the observed one): list-level metrics such as DivRatio are biased in a resample, because a row
     drawn twice repeats its list, which shifts the raw percentile interval away from the estimate."""
-    from sprec.evaluate import evaluate_topk
+    from sprec.evaluation.evaluate import evaluate_topk
 
     ks = sorted(set(ks))
     a, b = np.asarray(topk_a)[:, : ks[-1]], np.asarray(topk_b)[:, : ks[-1]]
@@ -189,7 +189,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
     the best classical one, the paired-bootstrap differences from SFT at the largest K; warnings on top; the
     plots of the first mode. Returns the warnings and tables as printed."""
     from sprec import plots
-    from sprec.evaluate import HISTORY_MODES, lists_for_mode, load_predictions
+    from sprec.evaluation.evaluate import HISTORY_MODES, lists_for_mode, load_predictions
 
     out = Path(out_dir)
     k = max(ks)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sprec import plots
 from sprec.config import CLASSICAL, RunConfig
-from sprec.evaluate import DIVERSITY_MEASURES, PAPER_METRICS
+from sprec.evaluation.evaluate import DIVERSITY_MEASURES, PAPER_METRICS
 from sprec.io import atomic_write_text, read_json, write_json
 
 

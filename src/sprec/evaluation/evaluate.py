@@ -9,10 +9,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec import metrics as M
 from sprec.config import EvalConfig
 from sprec.data.dataset import Catalog, Example
 from sprec.errors import DataError
+from sprec.evaluation import metrics as M
 from sprec.io import read_json, write_json
 
 PAPER_METRICS = ("HR", "NDCG", "DivRatio", "ORRatio", "MGU", "DGU")
