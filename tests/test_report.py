@@ -4,7 +4,7 @@ import numpy as np
 
 from sprec.baselines.popularity import recommend_popular
 from sprec.pipeline import _recorded_settings_hold
-from sprec.report import _baseline_for, paired_bootstrap
+from sprec.report.tables import _baseline_for, paired_bootstrap
 
 
 def test_bootstrap_of_identical_and_of_better_predictions(goodreads_dataset):
@@ -24,7 +24,7 @@ def test_bootstrap_of_identical_and_of_better_predictions(goodreads_dataset):
 
 
 def test_differences_print_no_negative_zero():
-    from sprec.report import _signed
+    from sprec.report.tables import _signed
 
     assert [_signed(x) for x in (-0.00001, 0.0, 0.01234, -0.01236)] == ["+0.0000", "+0.0000", "+0.0123", "-0.0124"]
 
@@ -43,7 +43,7 @@ def test_resume_accepts_settings_added_later_but_not_changed_ones():
 
 
 def test_a_trained_baseline_below_popularity_is_flagged_and_the_standing_line_compares_llm_with_classical():
-    from sprec.report import baseline_warnings, standing
+    from sprec.report.tables import baseline_warnings, standing
 
     def at10(hr, ndcg=0.0):
         return {"10": {"HR": hr, "NDCG": ndcg}}

@@ -104,7 +104,7 @@ def _measures(m: dict) -> dict:
 def frontier(cfg: RunConfig, out_dir: Path | None = None) -> list[dict]:
     """Sweep every knob of a finished run at its largest K, in its first history mode; writes
     frontier.md/.csv/.json and the plot; returns the points."""
-    from sprec import plots
+    from sprec.report import plots
 
     run_dir = Path(cfg.run_dir)
     if not (run_dir / "run.json").exists() or not (run_dir / "data" / "meta.json").exists():

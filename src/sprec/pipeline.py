@@ -41,7 +41,7 @@ from sprec.grounding import nearest_items
 from sprec.hub import stay_offline
 from sprec.io import read_json, write_json
 from sprec.progress import RunProgress, plan_run, stage_kind
-from sprec.report import write_report
+from sprec.report.tables import write_report
 
 
 def versions() -> dict[str, str]:

@@ -10,10 +10,10 @@ import dataclasses
 import math
 from pathlib import Path
 
-from sprec import plots
 from sprec.config import CLASSICAL, RunConfig
 from sprec.evaluation.evaluate import DIVERSITY_MEASURES, PAPER_METRICS
 from sprec.io import atomic_write_text, read_json, write_json
+from sprec.report import plots
 
 
 def for_seed(cfg: RunConfig, seed: int) -> RunConfig:

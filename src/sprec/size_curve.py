@@ -90,6 +90,6 @@ def write_curve(rows: list[dict], out: Path, preamble: str = "") -> None:
     write_json(out / "curve.json", rows)
     atomic_write_text(out / "curve.md", preamble + markdown(rows))
     if rows:
-        from sprec.plots import size_curve
+        from sprec.report.plots import size_curve
 
         size_curve(rows, out / "curve.png")

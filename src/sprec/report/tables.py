@@ -160,7 +160,7 @@ def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], 
 def hybrid_section(preds: dict, out: Path) -> str:
     """The LLM score variant and fusion weight of every hybrid row, with the validation curve of each variant
     tried (table and plot)."""
-    from sprec import plots
+    from sprec.report import plots
 
     curves = {}  # (row, variant) -> {weight: validation NDCG@10}
     for name, p in preds.items():
@@ -188,8 +188,8 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
     """Per history mode of `results` ({mode label: {row: {K: metrics}}}): the table, the best LLM row against
     the best classical one, the paired-bootstrap differences from SFT at the largest K; warnings on top; the
     plots of the first mode. Returns the warnings and tables as printed."""
-    from sprec import plots
     from sprec.evaluation.evaluate import HISTORY_MODES, lists_for_mode, load_predictions
+    from sprec.report import plots
 
     out = Path(out_dir)
     k = max(ks)
