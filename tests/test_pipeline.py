@@ -7,7 +7,7 @@ import pytest
 from sprec.config import RunConfig, from_dict, load_run_config
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
-from sprec.pipeline import run
+from sprec.experiment.pipeline import run
 from tests.conftest import ROOT, tiny_d3_config
 
 
@@ -34,7 +34,7 @@ def test_other_config_in_same_run_dir_is_refused_naming_the_change_and_a_moved_r
     import torch
 
     from sprec.errors import SprecError
-    from sprec.pipeline import run_lock
+    from sprec.experiment.pipeline import run_lock
 
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
     cfg.run_dir, cfg.methods, cfg.eval.exclude_history = str(tmp_path / "run"), ["popularity", "itemknn"], "both"
@@ -227,7 +227,7 @@ def test_d3_rows_decode_each_llm_model_with_the_assistant(tiny_model_dir, tmp_pa
     assert pred["assistant"] == "itemknn" and pred["weight"] == 2.0 and not pred["history_filterable"]
     assert all(len(set(row)) == 2 for row in pred["topk"])
     from sprec.data.dataset import Dataset
-    from sprec.llm_stages import hybrid_models
+    from sprec.experiment.llm_stages import hybrid_models
 
     with pytest.raises(ConfigError, match=r"no model \['dpo t=2'\] in this run"):  # the trained models, reused
         hybrid_models(Dataset.load(tmp_path / "run/data"), from_dict(RunConfig, raw), tmp_path / "run", ["dpo t=2"])
@@ -240,7 +240,7 @@ def test_d3_rows_decode_each_llm_model_with_the_assistant(tiny_model_dir, tmp_pa
 def test_settings_of_a_method_count_once_a_run_has_used_them(tmp_path):
     from dataclasses import asdict
 
-    from sprec.pipeline import _check_same_config
+    from sprec.experiment.pipeline import _check_same_config
 
     cfg = load_run_config(ROOT / "configs/quickstart.yaml")
     as_json = json.loads(json.dumps(asdict(cfg)))  # as run.json records it

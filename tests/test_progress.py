@@ -3,7 +3,7 @@ import json
 import pytest
 
 from sprec.config import load_run_config
-from sprec.progress import SECONDS_PER_UNIT, RunProgress, plan_run, speeds, stage_kind, time_left
+from sprec.experiment.progress import SECONDS_PER_UNIT, RunProgress, plan_run, speeds, stage_kind, time_left
 from tests.conftest import ROOT
 
 
@@ -89,7 +89,7 @@ def test_without_the_sft_row_its_training_is_planned_into_the_first_method(tmp_p
 
 def test_progress_lines_count_stages_skip_earlier_sessions_and_end_with_all_done(capsys, monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr("sprec.progress.time.time", lambda: clock[0])
+    monkeypatch.setattr("sprec.experiment.progress.time.time", lambda: clock[0])
     progress = RunProgress({"prepare": 1.0, "sasrec: train": 60.0, "sft: train": 600.0}, {}, calibration=2.0)
     assert "about 21 min here (LLM speed calibrated at 2.00x" in capsys.readouterr().err  # 1 + 60 + 1200 s
     progress.record("sasrec: train", 90.0)  # loaded at once from an earlier session: counted, no line

@@ -3,7 +3,7 @@
 import numpy as np
 
 from sprec.baselines.popularity import recommend_popular
-from sprec.pipeline import _recorded_settings_hold
+from sprec.experiment.pipeline import _recorded_settings_hold
 from sprec.report.tables import _baseline_for, paired_bootstrap
 
 

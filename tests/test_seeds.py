@@ -6,8 +6,8 @@ import pytest
 
 from sprec.config import RunConfig, from_dict
 from sprec.errors import ConfigError
-from sprec.pipeline import run
-from sprec.seeds import aggregate, for_seed, mean_sd
+from sprec.experiment.pipeline import run
+from sprec.experiment.seeds import aggregate, for_seed, mean_sd
 from tests.conftest import tiny_d3_config
 
 

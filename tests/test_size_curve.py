@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 from sprec.config import load_run_config
-from sprec.size_curve import collect, point_config, write_curve
+from sprec.experiment.size_curve import collect, point_config, write_curve
 from tests.conftest import ROOT
 
 

@@ -249,7 +249,7 @@ def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> N
 
 def cmd_run(a: argparse.Namespace) -> None:
     from sprec.config import load_run_config
-    from sprec.pipeline import run
+    from sprec.experiment.pipeline import run
 
     cfg = load_run_config(a.config)
     if a.run_dir:
@@ -271,7 +271,7 @@ def cmd_frontier(a: argparse.Namespace) -> None:
 
 def cmd_size_curve(a: argparse.Namespace) -> None:
     from sprec.config import load_run_config
-    from sprec.size_curve import collect, run_points, write_curve
+    from sprec.experiment.size_curve import collect, run_points, write_curve
 
     root = Path(a.root)
     if a.config:

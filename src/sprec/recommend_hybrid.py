@@ -12,10 +12,10 @@ from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig, from_dict
 from sprec.data.dataset import Dataset, Example
 from sprec.errors import DataError
+from sprec.experiment.pipeline import slug
 from sprec.hybrid import fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import read_json
 from sprec.llm.model import load_model
-from sprec.pipeline import slug
 from sprec.prompts import Prompter
 from sprec.rank import candidate_logps, prior_logps
 from sprec.train.sft import trained_model_info

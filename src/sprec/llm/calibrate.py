@@ -1,5 +1,5 @@
 """How fast this machine runs the run's model, against the machine the progress plan was measured on: a few
-forward passes timed at the start of a run (sprec.progress scales the LLM stages' plan by it until the run's
+forward passes timed at the start of a run (sprec.experiment.progress scales the LLM stages' plan by it until the run's
 own LLM stages have been measured)."""
 
 from __future__ import annotations

@@ -149,7 +149,7 @@ def frontier(points: list[dict], measures: dict[str, str], path: Path, k: int) -
 def seed_spread(per_seed: dict[int, dict], agg: dict, measures: dict[str, str], path: Path, k: str,
                 skip: Collection[str] = ()) -> Path:  # fmt: skip
     """NDCG@k against each diversity measure for every row (but `skip`) of a several-seed run: one small dot per
-    seed, a cross of mean +- sd (from `agg`, sprec.seeds.aggregate), one colour per row; a panel row per
+    seed, a cross of mean +- sd (from `agg`, sprec.experiment.seeds.aggregate), one colour per row; a panel row per
     evaluation mode. Whether two methods' crosses overlap is what a rerun with another seed would do to their
     order."""
     modes = list(dict.fromkeys(mode for results in per_seed.values() for mode in results))
@@ -177,7 +177,7 @@ def seed_spread(per_seed: dict[int, dict], agg: dict, measures: dict[str, str], 
 
 
 def size_curve(rows: list[dict], path: Path) -> Path:
-    """HR@10 and the share of exact titles of SFT models against their training examples (sprec.size_curve)."""
+    """HR@10 and the share of exact titles of SFT models against their training examples."""
     datasets = sorted({r["dataset"] for r in rows})
     fig, axes = plt.subplots(2, len(datasets), figsize=(5 * len(datasets), 7), squeeze=False)
     for col, name in enumerate(datasets):

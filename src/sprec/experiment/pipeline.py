@@ -37,10 +37,10 @@ from sprec.evaluation.evaluate import (
     save_predictions,
     save_results,
 )
+from sprec.experiment.progress import RunProgress, plan_run, stage_kind
 from sprec.grounding import nearest_items
 from sprec.hub import stay_offline
 from sprec.io import read_json, write_json
-from sprec.progress import RunProgress, plan_run, stage_kind
 from sprec.report.tables import write_report
 
 
@@ -187,7 +187,7 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
         return {method: path}
     if method in ("hybrid", "d3"):
         return stage_per_model(method, ds, cfg, run_dir, progress)
-    from sprec.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
+    from sprec.experiment.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
 
     if method.startswith("rerank-"):
         name, path = f"{method} (embedding)", run_dir / "predictions" / f"{method}-embedding.json"
@@ -211,7 +211,7 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
 def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progress: RunProgress) -> dict[str, Path]:
     """One row per LLM model of the run: `hybrid` (the retriever's candidates ranked with the model's scores) or
     `d3` (the model's trie beam search guided by the classical assistant)."""
-    from sprec.llm_stages import hybrid_models, predict_d3, predict_hybrid
+    from sprec.experiment.llm_stages import hybrid_models, predict_d3, predict_hybrid
 
     out, retriever = {}, cfg.hybrid.retriever
     for model_name, adapter in hybrid_models(ds, cfg, run_dir, getattr(cfg, method).models):
@@ -249,7 +249,7 @@ def run(cfg: RunConfig) -> dict[str, dict]:
 
 
 def _run_seeds(cfg: RunConfig) -> dict[str, dict]:
-    from sprec.seeds import aggregate, for_seed, means, plot_seeds, write_seed_report
+    from sprec.experiment.seeds import aggregate, for_seed, means, plot_seeds, write_seed_report
 
     per_seed = {}
     for seed in cfg.seeds:

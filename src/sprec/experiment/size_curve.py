@@ -29,7 +29,7 @@ def point_config(base: RunConfig, examples: int, epochs: float, root: Path) -> R
 
 def run_points(base: RunConfig, examples: list[int], epochs: list[float], root: Path) -> list[Path]:
     """Runs (or resumes) every point, smallest total work first, so an interrupted curve has its cheap end."""
-    from sprec.pipeline import run
+    from sprec.experiment.pipeline import run
 
     points = sorted(((n, e) for n in examples for e in epochs), key=lambda p: (p[0] * p[1], p[1]))
     folders = []
