@@ -125,8 +125,8 @@ def test_hybrid_rows_rank_the_retrievers_candidates(tiny_model_dir, tmp_path):
     assert hybrid["weight"] == 0.0 and hybrid["weight_from"] == "config" and len(hybrid["validation_ndcg_at_10"]) == 11
     assert results["itemknn > sft"] == results["itemknn"]
     # the same two-stage system serves any rows (`sprec recommend --hybrid`): the run's own lists come back
+    from sprec.analysis.two_stage import hybrid_recommend
     from sprec.data.dataset import Dataset
-    from sprec.recommend_hybrid import hybrid_recommend
 
     test = Dataset.load(tmp_path / "run/data").splits["test"]
     topk, used = hybrid_recommend(tmp_path / "run/models/sft", test, 2, exclude_history=False)
@@ -168,7 +168,7 @@ def test_selfplay_evaluate_last_gives_rows_to_the_last_iteration_only_and_all_ad
 
 
 def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, tmp_path):
-    from sprec.frontier import frontier
+    from sprec.analysis.frontier import frontier
 
     raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
     raw |= {"methods": ["popularity", "itemknn", "sft", "hybrid"], "groundings": ["embedding"],
@@ -197,7 +197,7 @@ def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, 
     assert own["NDCG"] == pytest.approx(rows["itemknn > sft"]["2"]["NDCG"])  # the hybrid's own weight: its row
     assert any(p["pareto_MGU"] for p in points)
     # the stored lists evaluated again (`sprec evaluate --run`): as they are, and with history excluded
-    from sprec.reevaluate import evaluate_run
+    from sprec.analysis.reevaluate import evaluate_run
 
     same, _ = evaluate_run(tmp_path / "run", False, [1, 2])
     assert same["popularity"] == rows["popularity"] and same["sft (embedding)"] == rows["sft (embedding)"]
@@ -258,7 +258,7 @@ def test_settings_of_a_method_count_once_a_run_has_used_them(tmp_path):
 
 
 def test_frontier_answers_compare_llm_systems_first_then_count_the_classical_ones():
-    from sprec.frontier import answers
+    from sprec.analysis.frontier import answers
 
     def point(base, knob, ndcg, div, orr, mgu, weight=None):
         return {"base": base, "knob": knob, "weight": weight, "HR": 0.0, "NDCG": ndcg, "DivRatio": div,
@@ -308,7 +308,7 @@ def test_imported_rows_join_the_table_with_differences_and_a_changed_file_is_eva
     cfg.imported.pop("raw ids")
     md = (tmp_path / "run/results.md").read_text()
     assert "| their knn | itemknn | 10 | +0.0000 [+0.0000, +0.0000]" in md and "Best LLM row their knn" not in md
-    from sprec.frontier import frontier
+    from sprec.analysis.frontier import frontier
 
     points = frontier(cfg)  # an imported row is a point, counted with the baselines (not one of the run's LLMs)
     theirs = next(p for p in points if p["base"] == "their knn")

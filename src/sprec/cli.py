@@ -120,8 +120,8 @@ def cmd_evaluate(a: argparse.Namespace) -> None:
     ks = a.ks or [1, 5, 10]
     _new_file(a.output, "--output")
     if a.run:
+        from sprec.analysis.reevaluate import evaluate_run
         from sprec.evaluation.evaluate import HISTORY_MODES
-        from sprec.reevaluate import evaluate_run
 
         results, notes = evaluate_run(a.run, a.exclude_history, ks)
         if a.output:
@@ -228,8 +228,8 @@ def _history_of(a: argparse.Namespace, ds) -> list[int] | None:
 
 
 def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> None:
+    from sprec.analysis.two_stage import hybrid_recommend
     from sprec.data.dataset import Example
-    from sprec.recommend_hybrid import hybrid_recommend
 
     if not history and not a.out:
         raise SprecError("give --out P.json (recommend for a split) or --history TITLE ... (one new user)")
@@ -258,8 +258,8 @@ def cmd_run(a: argparse.Namespace) -> None:
 
 
 def cmd_frontier(a: argparse.Namespace) -> None:
+    from sprec.analysis.frontier import frontier
     from sprec.config import load_run_config
-    from sprec.frontier import frontier
 
     cfg = load_run_config(a.config)
     if a.run_dir:

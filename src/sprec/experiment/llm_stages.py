@@ -219,7 +219,7 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     chosen, weight, curves = choose_variant(cands["valid"], {labels[v]: scores("valid", v) for v in variants},
                                             targets, h.weight)  # fmt: skip
     variant = next(v for v in variants if labels[v] == chosen)
-    # both scores of the test candidates, for re-fusing at other weights (sprec.frontier)
+    # both scores of the test candidates, for re-fusing at other weights (sprec.analysis.frontier)
     write_npz(path.with_name(f"{path.stem}.test-scores.npz"), ids=cands["test"].ids, retriever=cands["test"].scores,
               llm=scores("test", variant))  # fmt: skip
     save_predictions(path, fuse(cands["test"], scores("test", variant), weight),
