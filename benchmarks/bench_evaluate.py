@@ -19,7 +19,7 @@ import numpy as np
 from sprec.config import load_data_config
 from sprec.data.readers import prepare_dataset
 from sprec.evaluation.evaluate import evaluate_topk
-from sprec.grounding import nearest_items
+from sprec.llm.grounding import nearest_items
 
 ROOT = Path(__file__).resolve().parents[1]
 KS = [5, 10]

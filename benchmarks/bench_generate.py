@@ -19,11 +19,11 @@ from pathlib import Path
 
 from sprec.config import ModelConfig, load_data_config
 from sprec.data.readers import prepare_dataset
-from sprec.decoding import CatalogTrie, trie_beam_search
-from sprec.grounding import extract_title
+from sprec.llm.decoding import CatalogTrie, trie_beam_search
+from sprec.llm.generate import generate
+from sprec.llm.grounding import extract_title
 from sprec.llm.model import load_model
-from sprec.prompts import Prompter
-from sprec.recommend import generate
+from sprec.llm.prompts import Prompter
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,5 +1,5 @@
 """Scoring candidates with the LLM, three ways side by side in one run on the same rows and candidates:
-- sprec.rank.candidate_logps: one prompt prefill per row, the candidates' answers packed on its KV cache as a
+- sprec.llm.scoring.candidate_logps: one prompt prefill per row, the candidates' answers packed on its KV cache as a
   prefix tree (shared answer prefixes computed once, no padding);
 - the prompt's KV cache repeated per candidate, the answers batched and padded on it (sprec's earlier way);
 - every (prompt, candidate) pair as its own whole sequence, batched (the plain way).
@@ -30,8 +30,8 @@ from sprec.data.readers import prepare_dataset
 from sprec.hybrid import top_candidates
 from sprec.llm.logprobs import separate_logps, shared_prompt_logps
 from sprec.llm.model import load_model
-from sprec.prompts import Prompter
-from sprec.rank import candidate_logps
+from sprec.llm.prompts import Prompter
+from sprec.llm.scoring import candidate_logps
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,7 +121,7 @@ def main():
     peak = matmul_peak("float32") * 1e9
     print(f"{n} Goodreads test rows x {a.candidates} item-kNN candidates, SmolLM2-135M, "
           f"{torch.get_num_threads()} threads")  # fmt: skip
-    print(f"packed prefix tree (sprec.rank):          {t_packed / n:.3f} s per row")
+    print(f"packed prefix tree (sprec.llm.scoring):          {t_packed / n:.3f} s per row")
     print(f"prompt cache repeated, answers padded:    {t_repeated / n:.3f} s per row   "
           f"ratio {t_repeated / t_packed:.2f}x")  # fmt: skip
     print(f"each pair its own sequence ({a.pairs_per_batch} per forward): {t_plain / n:.3f} s per row   "

@@ -39,7 +39,7 @@ def run_case(case: str, tmp: Path) -> dict:
     from sprec.config import DPOSettings, ModelConfig, SFTSettings, load_data_config
     from sprec.data.readers import prepare_dataset
     from sprec.llm.model import add_lora, load_model, save_adapter
-    from sprec.prompts import Prompter
+    from sprec.llm.prompts import Prompter
     from sprec.train.dpo import dpo_summary, random_negative_pairs, train_dpo
     from sprec.train.sft import sft_summary, train_sft, training_subset
 

@@ -5,11 +5,11 @@ import pytest
 import torch
 
 from sprec.config import RecommendSettings
-from sprec.decoding import CatalogTrie
 from sprec.errors import DataError
+from sprec.llm.decoding import CatalogTrie
+from sprec.llm.generate import recommend
 from sprec.llm.model import load_model
-from sprec.prompts import Prompter
-from sprec.recommend import recommend
+from sprec.llm.prompts import Prompter
 
 
 def test_trie_walk_and_items():
@@ -43,9 +43,9 @@ def test_constrained_generations_are_catalog_items(tiny, goodreads_dataset, beam
 
 
 def test_beam_search_scores_are_the_items_log_probs_and_greedy_matches_generate(tiny, goodreads_dataset):
-    from sprec.decoding import trie_beam_search
+    from sprec.llm.decoding import trie_beam_search
+    from sprec.llm.generate import generate
     from sprec.llm.logprobs import sequence_logps
-    from sprec.recommend import generate
 
     model, tok, prompter = tiny
     rows = goodreads_dataset.splits["test"][:3]
@@ -84,7 +84,7 @@ def test_excluding_everything_is_a_clear_error(tiny, goodreads_dataset):
 def test_d3_assistant_bonus_hand_worked_telescopes_to_the_items_log_probability():
     import numpy as np
 
-    from sprec.decoding import assistant_bonus
+    from sprec.llm.decoding import assistant_bonus
 
     # answers: item 0 = 1 2 9, item 1 = 1 3 9, item 2 = 4 9 (9 = EOS); assistant probabilities 0.5, 0.3, 0.2
     trie = CatalogTrie([[1, 2, 9], [1, 3, 9], [4, 9]])
@@ -99,7 +99,7 @@ def test_d3_assistant_bonus_hand_worked_telescopes_to_the_items_log_probability(
 def test_d3_search_adds_the_weighted_assistant_and_weight_zero_is_the_plain_search(tiny, goodreads_dataset):
     import numpy as np
 
-    from sprec.decoding import trie_beam_search
+    from sprec.llm.decoding import trie_beam_search
 
     model, tok, prompter = tiny
     rows = goodreads_dataset.splits["test"][:2]

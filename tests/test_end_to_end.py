@@ -8,9 +8,9 @@ import pytest
 
 from sprec.config import ModelConfig, RecommendSettings, SFTSettings
 from sprec.evaluation.evaluate import evaluate_predictions
+from sprec.llm.generate import recommend
 from sprec.llm.model import load_model
-from sprec.prompts import Prompter
-from sprec.recommend import recommend
+from sprec.llm.prompts import Prompter
 from sprec.train.sft import sft_summary, train_sft
 from tests.conftest import ROOT
 

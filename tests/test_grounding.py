@@ -1,6 +1,6 @@
 import numpy as np
 
-from sprec.grounding import nearest_items
+from sprec.llm.grounding import nearest_items
 
 
 def test_nearest_items_equals_a_stable_argsort_even_with_ties():
@@ -19,7 +19,7 @@ def test_nearest_items_excludes_history():
 
 
 def test_embedding_grounding_returns_the_exact_item_for_an_exact_title(goodreads_dataset, tmp_path):
-    from sprec.grounding import TitleEmbedder, extract_title, l2_distances
+    from sprec.llm.grounding import TitleEmbedder, extract_title, l2_distances
 
     titles = [it.title for it in goodreads_dataset.catalog.items]
     embedder = TitleEmbedder()
@@ -33,7 +33,7 @@ def test_embedding_grounding_returns_the_exact_item_for_an_exact_title(goodreads
 
 
 def test_extract_title():
-    from sprec.grounding import extract_title
+    from sprec.llm.grounding import extract_title
 
     assert extract_title('"A Child Called "It" (Dave Pelzer #1)"') == 'A Child Called "It" (Dave Pelzer #1)'
     assert extract_title("Dune\nmore text") == "Dune"

@@ -1,6 +1,6 @@
 """The one template: prompt text, answer = quoted title + EOS, separate tokenization, truncation."""
 
-from sprec.prompts import Prompter, user_message
+from sprec.llm.prompts import Prompter, user_message
 
 
 def test_user_message_wording_comes_from_the_noun():

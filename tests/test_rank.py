@@ -6,8 +6,8 @@ import torch
 
 from sprec.llm.logprobs import separate_logps
 from sprec.llm.model import load_model
-from sprec.prompts import Prompter
-from sprec.rank import candidate_logps, prior_logps
+from sprec.llm.prompts import Prompter
+from sprec.llm.scoring import candidate_logps, prior_logps
 
 
 def test_shared_prefill_scores_equal_separate_passes(tiny_cfg, goodreads_dataset):

@@ -174,9 +174,9 @@ def cmd_train_sft(a: argparse.Namespace) -> None:
 def cmd_recommend(a: argparse.Namespace) -> None:
     from sprec.config import RecommendSettings
     from sprec.data.dataset import Dataset, Example
+    from sprec.llm.generate import recommend
     from sprec.llm.model import load_model
-    from sprec.prompts import Prompter
-    from sprec.recommend import recommend
+    from sprec.llm.prompts import Prompter
     from sprec.train.sft import trained_model_info
 
     _new_file(a.out, "--out")
@@ -211,7 +211,7 @@ def _history_of(a: argparse.Namespace, ds) -> list[int] | None:
     """--history titles or --user ID (that user's latest history in the prepared data), printed as read."""
     from datetime import UTC, datetime
 
-    from sprec.recommend import titles_to_history, user_history
+    from sprec.llm.generate import titles_to_history, user_history
 
     if a.history and a.user:
         raise SprecError("give --history TITLE ... or --user ID, not both")

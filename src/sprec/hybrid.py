@@ -7,7 +7,7 @@ D3 2024 fuses a text-free model's scores into the LLM's):
 
 a = 0 is the retriever's own list, a = 1 a pure LLM ranking of its candidates; `a` is chosen on the validation
 split from a grid. This module holds the arithmetic (pure functions on arrays); the LLM scoring is
-`sprec.rank.candidate_logps`.
+`sprec.llm.scoring.candidate_logps`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ import numpy as np
 
 from sprec.errors import DataError
 from sprec.evaluation.metrics import hit_positions, ndcg
-from sprec.grounding import nearest_items
 from sprec.io import write_npz
+from sprec.llm.grounding import nearest_items
 
 GRID = tuple(round(0.1 * i, 1) for i in range(11))  # fusion weights tried on the validation split
 

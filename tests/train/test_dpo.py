@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 from sprec.config import DPOSettings
 from sprec.llm.logprobs import shared_prompt_logps
 from sprec.llm.model import add_lora, load_model, save_adapter
-from sprec.prompts import Prompter
+from sprec.llm.prompts import Prompter
 from sprec.train.dpo import _records, dpo_summary, random_negative_pairs, train_dpo
 
 

@@ -9,7 +9,7 @@ from safetensors.torch import load_file
 
 from sprec.config import DPOSettings, SelfPlaySettings, SFTSettings
 from sprec.llm.model import add_lora, load_model, save_adapter
-from sprec.prompts import Prompter
+from sprec.llm.prompts import Prompter
 from sprec.train.selfplay import (
     iteration_seconds,
     iteration_stats,

@@ -10,7 +10,7 @@ from safetensors.torch import load_file
 
 from sprec.config import SFTSettings
 from sprec.llm.model import add_lora, load_model
-from sprec.prompts import Prompter
+from sprec.llm.prompts import Prompter
 from sprec.train.sft import sft_summary, tokenized, train_sft, training_subset, trl_config
 
 

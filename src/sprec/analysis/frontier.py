@@ -22,9 +22,9 @@ from sprec.baselines.rerank import WEIGHTS, calibrated, generated_candidates, mm
 from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluation.evaluate import DIVERSITY_MEASURES, HISTORY_MODES, evaluate_topk, load_predictions, load_results
-from sprec.grounding import TitleEmbedder
 from sprec.hybrid import Candidates, fuse, standardise, top_candidates
 from sprec.io import atomic_write_text, write_json
+from sprec.llm.grounding import TitleEmbedder
 
 
 @dataclass

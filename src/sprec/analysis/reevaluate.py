@@ -12,8 +12,8 @@ from sprec.config import CLASSICAL, RunConfig, from_dict
 from sprec.data.dataset import Dataset
 from sprec.errors import DataError
 from sprec.evaluation.evaluate import evaluate_predictions, lists_for_mode, load_predictions
-from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
 from sprec.io import read_json, read_jsonl
+from sprec.llm.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
 
 
 def evaluate_run(run_dir: str | Path, exclude_history: bool, ks: list[int]) -> tuple[dict[str, dict], list[str]]:

@@ -16,8 +16,8 @@ from sprec.experiment.pipeline import slug
 from sprec.hybrid import fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import read_json
 from sprec.llm.model import load_model
-from sprec.prompts import Prompter
-from sprec.rank import candidate_logps, prior_logps
+from sprec.llm.prompts import Prompter
+from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.train.sft import trained_model_info
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from sprec.config import ItemKNNSettings
 from sprec.data.dataset import Example
-from sprec.grounding import nearest_items
+from sprec.llm.grounding import nearest_items
 
 
 def _sequences(rows: list[Example]) -> np.ndarray:

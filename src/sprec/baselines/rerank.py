@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.grounding import extract_title, l2_distances, nearest_items
 from sprec.io import read_jsonl
+from sprec.llm.grounding import extract_title, l2_distances, nearest_items
 
 WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 

@@ -20,8 +20,8 @@ from tqdm import tqdm
 from sprec.config import SASRecSettings
 from sprec.data.dataset import Dataset, Example
 from sprec.evaluation.metrics import hit_positions, ndcg
-from sprec.grounding import nearest_items
 from sprec.io import read_json, write_json
+from sprec.llm.grounding import nearest_items
 
 PAD = 0  # item i is token i + 1
 

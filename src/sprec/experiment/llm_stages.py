@@ -16,13 +16,13 @@ from sprec.config import RunConfig, method_of
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
 from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
-from sprec.grounding import TitleEmbedder
 from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import write_jsonl, write_npz
+from sprec.llm.generate import recommend
+from sprec.llm.grounding import TitleEmbedder
 from sprec.llm.model import load_model
-from sprec.prompts import Prompter
-from sprec.rank import candidate_logps, prior_logps
-from sprec.recommend import recommend
+from sprec.llm.prompts import Prompter
+from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
 from sprec.train.selfplay import iteration_seconds, sample_prompts, selfplay_iterations
 from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset

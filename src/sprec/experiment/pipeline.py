@@ -38,9 +38,9 @@ from sprec.evaluation.evaluate import (
     save_results,
 )
 from sprec.experiment.progress import RunProgress, plan_run, stage_kind
-from sprec.grounding import nearest_items
 from sprec.hub import stay_offline
 from sprec.io import read_json, write_json
+from sprec.llm.grounding import nearest_items
 from sprec.report.tables import write_report
 
 

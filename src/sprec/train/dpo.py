@@ -19,7 +19,7 @@ from sprec.errors import DataError
 from sprec.io import read_json, write_json
 from sprec.llm.logprobs import shared_prompt_logps
 from sprec.llm.model import load_adapter, load_model, save_adapter
-from sprec.prompts import Prompter
+from sprec.llm.prompts import Prompter
 from sprec.train.checkpoints import resume_point, stage_loss
 from sprec.train.fast import checkpointing_arg, warmup_steps
 from sprec.train.losses import PREFERENCE_LOSSES

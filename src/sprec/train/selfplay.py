@@ -14,14 +14,14 @@ import numpy as np
 
 from sprec.config import ModelConfig, RecommendSettings, SelfPlaySettings
 from sprec.data.dataset import Dataset, Example
-from sprec.decoding import CatalogTrie
 from sprec.distributed import main_process_first
 from sprec.hybrid import Candidates, fuse, llm_scores
 from sprec.io import read_json, read_jsonl, write_json, write_jsonl
+from sprec.llm.decoding import CatalogTrie
+from sprec.llm.generate import generate, recommend
 from sprec.llm.model import load_model
-from sprec.prompts import Prompter
-from sprec.rank import candidate_logps
-from sprec.recommend import generate, recommend
+from sprec.llm.prompts import Prompter
+from sprec.llm.scoring import candidate_logps
 from sprec.train.dpo import PreferencePair, train_dpo
 from sprec.train.sft import train_sft
 

@@ -18,7 +18,7 @@ from sprec.distributed import is_main_process, on_cpu, wait_for_everyone
 from sprec.errors import ConfigError, DataError
 from sprec.io import read_json, write_json
 from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
-from sprec.prompts import Prompter
+from sprec.llm.prompts import Prompter
 from sprec.train.checkpoints import resume_point, stage_loss
 from sprec.train.fast import checkpointing_arg, warmup_steps
 

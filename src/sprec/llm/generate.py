@@ -16,11 +16,11 @@ from transformers import LogitsProcessorList
 
 from sprec.config import RecommendSettings
 from sprec.data.dataset import Catalog, Dataset, Example
-from sprec.decoding import CatalogTrie, TrieLogitsProcessor, trie_beam_search
 from sprec.errors import DataError
-from sprec.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
+from sprec.llm.decoding import CatalogTrie, TrieLogitsProcessor, trie_beam_search
+from sprec.llm.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
 from sprec.llm.padding import pad_left
-from sprec.prompts import Prompter
+from sprec.llm.prompts import Prompter
 
 
 @dataclass

@@ -13,8 +13,8 @@ from tqdm import tqdm
 
 from sprec.data.dataset import Example
 from sprec.io import write_npz
+from sprec.llm.prompts import Prompter
 from sprec.llm.trie_logps import trie_logps
-from sprec.prompts import Prompter
 
 
 @torch.no_grad()
