@@ -27,11 +27,11 @@ from bench_train import matmul_peak  # the same peak as the training benchmark (
 from sprec.baselines.itemknn import ItemKNN
 from sprec.config import ItemKNNSettings, ModelConfig, load_data_config
 from sprec.data.readers import prepare_dataset
-from sprec.hybrid import top_candidates
 from sprec.llm.logprobs import separate_logps, shared_prompt_logps
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps
+from sprec.ranking.fusion import top_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 

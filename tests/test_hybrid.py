@@ -5,7 +5,15 @@ import numpy as np
 import pytest
 
 from sprec.errors import DataError
-from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, standardise, top_candidates, validation_curve
+from sprec.ranking.fusion import (
+    Candidates,
+    choose_variant,
+    fuse,
+    llm_scores,
+    standardise,
+    top_candidates,
+    validation_curve,
+)
 
 
 def test_standardise_rows():

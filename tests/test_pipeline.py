@@ -82,7 +82,7 @@ def test_reranking_reads_the_sft_candidates_and_sasrec_is_added(tiny_model_dir, 
 
 
 def test_a_null_rerank_weight_is_chosen_on_the_validation_rows(tiny_model_dir, tmp_path):
-    from sprec.baselines.rerank import choose_weight
+    from sprec.ranking.rerank import choose_weight
 
     raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
     raw |= {"methods": ["rerank-calibrated"], "rerank": {"calibration_weight": None, "max_ndcg_loss": 0.2}}

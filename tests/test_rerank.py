@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sprec.baselines import rerank
-from sprec.baselines.rerank import calibrated, kl_divergence, mmr, nearest_candidates, popularity_penalised
+from sprec.ranking.rerank import calibrated, kl_divergence, mmr, nearest_candidates, popularity_penalised
 
 
 def test_relevance_is_minus_distance_scaled_per_row():
@@ -84,7 +84,7 @@ def test_weight_zero_gives_the_base_order_and_each_penalty_moves_its_measure():
 
 
 def test_the_validation_chosen_weight_is_the_best_on_its_measure_within_the_ndcg_loss():
-    from sprec.baselines.rerank import choose_weight
+    from sprec.ranking.rerank import choose_weight
 
     curve = {0.0: {"NDCG": 0.10, "MGU": 0.020}, 0.5: {"NDCG": 0.091, "MGU": 0.012},
              0.6: {"NDCG": 0.095, "MGU": 0.012}, 1.0: {"NDCG": 0.05, "MGU": 0.001}}  # fmt: skip

@@ -363,7 +363,7 @@ class ItemKNNSettings:
 
 @dataclass
 class HybridSettings:
-    """The LLM ranking a classical retriever's candidates (method hybrid; sprec.hybrid): one row per LLM model."""
+    """The LLM ranking a classical retriever's candidates (method hybrid): one row per LLM model."""
 
     retriever: str = "sasrec"  # sasrec | itemknn | popularity
     candidates: int = 50  # retriever's top-N per row that the LLM scores

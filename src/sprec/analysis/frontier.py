@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from sprec.baselines.rerank import WEIGHTS, calibrated, generated_candidates, mmr, popularity_penalised, scaled
 from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluation.evaluate import DIVERSITY_MEASURES, HISTORY_MODES, evaluate_topk, load_predictions, load_results
-from sprec.hybrid import Candidates, fuse, standardise, top_candidates
 from sprec.io import atomic_write_text, write_json
 from sprec.llm.grounding import TitleEmbedder
+from sprec.ranking.fusion import Candidates, fuse, standardise, top_candidates
+from sprec.ranking.rerank import WEIGHTS, calibrated, generated_candidates, mmr, popularity_penalised, scaled
 
 
 @dataclass

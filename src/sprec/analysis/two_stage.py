@@ -13,11 +13,11 @@ from sprec.config import RunConfig, from_dict
 from sprec.data.dataset import Dataset, Example
 from sprec.errors import DataError
 from sprec.experiment.pipeline import slug
-from sprec.hybrid import fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import read_json
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
+from sprec.ranking.fusion import fuse, llm_scores, per_candidate, top_candidates
 from sprec.train.sft import trained_model_info
 
 

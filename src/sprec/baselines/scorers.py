@@ -1,5 +1,5 @@
 """The classical methods as scorers: fit (or load) once, then score every catalog item for any rows. Their
-top-K lists are the baseline rows of a run; their top-N candidates feed the hybrid (sprec.hybrid)."""
+top-K lists are the baseline rows of a run; their top-N candidates feed the hybrid (sprec.ranking.fusion)."""
 
 from __future__ import annotations
 

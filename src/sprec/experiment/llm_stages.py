@@ -10,19 +10,19 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.baselines.rerank import WEIGHTS, calibrated, choose_weight, generated_candidates, mmr, popularity_penalised
 from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig, method_of
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
 from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
-from sprec.hybrid import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
 from sprec.io import write_jsonl, write_npz
 from sprec.llm.generate import recommend
 from sprec.llm.grounding import TitleEmbedder
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
+from sprec.ranking.fusion import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
+from sprec.ranking.rerank import WEIGHTS, calibrated, choose_weight, generated_candidates, mmr, popularity_penalised
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
 from sprec.train.selfplay import iteration_seconds, sample_prompts, selfplay_iterations
 from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset

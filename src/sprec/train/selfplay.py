@@ -15,13 +15,13 @@ import numpy as np
 from sprec.config import ModelConfig, RecommendSettings, SelfPlaySettings
 from sprec.data.dataset import Dataset, Example
 from sprec.distributed import main_process_first
-from sprec.hybrid import Candidates, fuse, llm_scores
 from sprec.io import read_json, read_jsonl, write_json, write_jsonl
 from sprec.llm.decoding import CatalogTrie
 from sprec.llm.generate import generate, recommend
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps
+from sprec.ranking.fusion import Candidates, fuse, llm_scores
 from sprec.train.dpo import PreferencePair, train_dpo
 from sprec.train.sft import train_sft
 
@@ -38,7 +38,7 @@ def sample_prompts(rows: list[Example], n: int, seed: int) -> list[Example]:
 def hybrid_negatives(model, prompter: Prompter, rows: list[Example], candidates: Candidates, weight: float,
                      normalise: bool) -> list[list[int]]:  # fmt: skip
     """The top-1 of the two-stage system (the retriever's candidates ranked by fusion with the current model's
-    log-probs, sprec.hybrid) that is not the row's target: the item that system would show in its place."""
+    log-probs, sprec.ranking.fusion) that is not the row's target: the item that system would show in its place."""
     logps, lengths = candidate_logps(model, prompter, rows, candidates.ids, desc="self-play negatives (hybrid)")
     ranked = fuse(candidates, llm_scores(logps, lengths, normalise), weight)
     return [[next(int(i) for i in row if i != e.target)] for row, e in zip(ranked, rows, strict=True)]
