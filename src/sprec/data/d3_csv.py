@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from sprec.data.dataset import Catalog, Example, Item
-from sprec.data.movielens import number
+from sprec.data.parsing import number
 from sprec.data.sources import SplitData, check_genre_table, derive_genre_groups, disambiguated, title_problem
 from sprec.errors import DataError
 from sprec.io import read_json, read_text

@@ -9,7 +9,7 @@ import math
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sprec.data.movielens import csv_rows, number, pipe_genres
+from sprec.data.parsing import csv_rows, number, pipe_genres
 from sprec.data.sources import RawItem, RawLog
 from sprec.errors import DataError
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from sprec.data.movielens import fields, number
+from sprec.data.parsing import fields, number
 from sprec.data.sources import MOVIELENS_GENRE_GROUPS, RawItem, RawLog
 from sprec.errors import DataError
 from sprec.io import read_text
