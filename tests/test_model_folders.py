@@ -5,8 +5,8 @@ import json
 import pytest
 
 from sprec.config import ModelConfig
+from sprec.data.titles import titles_to_history
 from sprec.errors import DataError
-from sprec.llm.generate import titles_to_history
 from sprec.train.sft import trained_model_info
 
 
@@ -57,7 +57,7 @@ def test_a_title_without_its_year_is_the_one_title_it_begins_and_an_ambiguous_on
 
 def test_a_users_history_is_their_latest_row_with_its_target():
     from sprec.data.dataset import Catalog, Dataset, Example, Item
-    from sprec.llm.generate import user_history
+    from sprec.data.titles import user_history
 
     catalog = Catalog([Item(i, f"t{i}") for i in range(9)], [])
     rows = {"train": [Example((0, 1, 2), 3, "u", timestamp=10), Example((5, 6, 7), 8, "v", timestamp=50)],

@@ -211,7 +211,7 @@ def _history_of(a: argparse.Namespace, ds) -> list[int] | None:
     """--history titles or --user ID (that user's latest history in the prepared data), printed as read."""
     from datetime import UTC, datetime
 
-    from sprec.llm.generate import titles_to_history, user_history
+    from sprec.data.titles import titles_to_history, user_history
 
     if a.history and a.user:
         raise SprecError("give --history TITLE ... or --user ID, not both")
