@@ -4,44 +4,14 @@ seeded subsampling, popularity, statistics (SPREC.md section 1)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 
 import numpy as np
 
+from sprec.config.sections import PrepareSettings
 from sprec.data.dataset import SPLITS, Catalog, Dataset, Example, Item
 from sprec.data.sources import RawLog, SplitData, disambiguated, title_problem
 from sprec.errors import ConfigError, DataError
-
-
-@dataclass
-class PrepareSettings:
-    k_core: int = 5  # iterative: every user and item keeps >= k interactions (paper: 5)
-    history_len: int = 10  # items shown to the model (paper: 10)
-    min_history: int = 10  # windows with a shorter history are dropped and counted
-    split: tuple[float, float, float] = (0.8, 0.1, 0.1)  # by target time, over all users
-    train_size: int | None = None  # fixed seeded subsample of each split; None keeps all
-    valid_size: int | None = None
-    test_size: int | None = None
-    min_rating: float | None = None  # None keeps every interaction (BIGRec/D3 do)
-    # items of the same title become one item (a generative recommender cannot tell them apart); false: each id
-    # stays an item of its own, its title followed by [id]
-    merge_titles: bool = True
-    # order of one user's interactions with the same timestamp (51% of consecutive ML-100k ratings share their
-    # second): file (as the source lists them) | item (by item id: a sequential model then learns the id order
-    # within a second, an artifact worth about +0.04 HR@10 to SASRec on ML-100k; docs/results/ml-100k-baselines)
-    ties: str = "file"
-    seed: int = 0
-
-    def __post_init__(self):
-        if self.k_core < 1 or self.history_len < 1 or not 1 <= self.min_history <= self.history_len:
-            raise ConfigError("need k_core >= 1 and 1 <= min_history <= history_len")
-        if len(self.split) != 3 or min(self.split) < 0 or abs(sum(self.split) - 1) > 1e-6:
-            raise ConfigError(f"split must be three non-negative fractions summing to 1, got {self.split}")
-        for name in ("train_size", "valid_size", "test_size"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be a positive number of rows or null")
-        if self.ties not in ("file", "item"):
-            raise ConfigError(f"prepare.ties: choose file or item, got {self.ties!r}")
 
 
 def _sort_key(source_id: str):

