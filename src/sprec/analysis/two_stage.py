@@ -12,21 +12,13 @@ from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig, from_dict
 from sprec.data.dataset import Dataset, Example
 from sprec.errors import DataError
-from sprec.experiment.pipeline import slug
 from sprec.io import read_json
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
+from sprec.names import hybrid_stem, llm_score_variant, row_of_model_dir
 from sprec.ranking.fusion import fuse, llm_scores, per_candidate, top_candidates
 from sprec.train.sft import trained_model_info
-
-
-def model_row_name(model_dir: Path, run_dir: Path) -> str:
-    """The row name of a run's model folder: models/sft -> sft, models/sprec/iteration-2 -> sprec t=2."""
-    parts = Path(model_dir).resolve().relative_to(run_dir.resolve() / "models").parts
-    if len(parts) == 2 and parts[1].startswith("iteration-"):
-        return f"{parts[0]} t={parts[1].split('-')[1]}"
-    return parts[0]
 
 
 def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude_history: bool = True):
@@ -37,8 +29,8 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
     if run_dir is None:
         raise DataError("--hybrid needs a model folder inside a `sprec run` folder (RUN/models/...)", model_dir)
     cfg = from_dict(RunConfig, read_json(run_dir / "run.json")["config"], str(run_dir / "run.json"))
-    name = model_row_name(model_dir, run_dir)
-    chosen = run_dir / "predictions" / f"{cfg.hybrid.retriever}-{slug(name)}.json"
+    name = row_of_model_dir(model_dir, run_dir / "models")
+    chosen = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.retriever, name)}.json"
     if not chosen.exists():
         raise DataError(f"the run has no hybrid row for {name!r}; add `hybrid` to its methods and rerun", chosen)
     meta = read_json(chosen)
@@ -50,10 +42,11 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
     prompter = Prompter.for_run(tok, ds, model_cfg)
     logps, lengths = candidate_logps(model, prompter, rows, cands.ids)
     variant = meta.get("llm_score", "sum")
+    per_token, calibrated = llm_score_variant(variant)
     prior = None
-    if "calibrated" in variant:
+    if calibrated:
         items = np.unique(cands.ids)
         prior = per_candidate(items, prior_logps(model, prompter, items), cands.ids)
-    scores = llm_scores(logps, lengths, variant.startswith("per token"), prior)
+    scores = llm_scores(logps, lengths, per_token, prior)
     used = {"retriever": cfg.hybrid.retriever, "weight": meta["weight"], "llm_score": variant}
     return fuse(cands, scores, meta["weight"])[:, :k], used

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sprec.config.methods import CLASSICAL
 from sprec.errors import ConfigError
+from sprec.names import iteration_of
 
 
 @dataclass
@@ -217,7 +218,7 @@ class SelfPlaySettings:
 
     def evaluated(self, model: str) -> bool:
         """Whether a trained model (a row name: "sft", "sprec t=2", ...) gets recommendation rows."""
-        return self.evaluate == "all" or " t=" not in model or int(model.rsplit("=", 1)[1]) == self.iterations
+        return self.evaluate == "all" or iteration_of(model) in (None, self.iterations)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from sprec.io import read_json, read_jsonl
+from sprec.names import row_of_model_dir
 
 MIN_EXACT_SHARE = 0.2  # under this share of exact catalog titles, grounding picks items for text that names none
 MIN_DISTINCT_NEGATIVES = 10  # under this many distinct rejected items, self-play pushes down a handful of items
@@ -31,7 +32,7 @@ def negatives_health(pairs: Path) -> dict:
     """Distinct rejected items of one self-play iteration (models/METHOD/iteration-N/pairs.jsonl)."""
     rejected = [i for _, row in read_jsonl(pairs) for i in row["rejected"]]
     top, count = Counter(rejected).most_common(1)[0] if rejected else (None, 0)
-    return {"iteration": f"{pairs.parent.parent.name} t={pairs.parent.name.split('-')[-1]}", "pairs": len(rejected),
+    return {"iteration": row_of_model_dir(pairs.parent, pairs.parent.parent.parent), "pairs": len(rejected),
             "distinct_negatives": len(set(rejected)), "top_item": top, "top_share": count / max(len(rejected), 1)}
 
 

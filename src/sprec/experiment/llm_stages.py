@@ -21,7 +21,7 @@ from sprec.llm.grounding import TitleEmbedder
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
-from sprec.names import method_of
+from sprec.names import generated_stem, grounded_row, llm_score_label, method_of, model_row
 from sprec.ranking.fusion import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
 from sprec.ranking.rerank import WEIGHTS, calibrated, choose_weight, generated_candidates, mmr, popularity_penalised
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
@@ -59,7 +59,7 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Ite
         candidates = candidate_source(ds, cfg, run_dir, s.hybrid_exclude_history) if s.negatives == "hybrid" else None
         iterations = selfplay_iterations(ds, cfg.model, s, sft_adapter, models / method, cfg.seed, candidates)
         for t, adapter in enumerate(iterations):
-            yield f"{method} t={t + 1}", adapter, iteration_seconds(models / method, t + 1)
+            yield model_row(method, t + 1), adapter, iteration_seconds(models / method, t + 1)
 
 
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path,
@@ -88,7 +88,8 @@ RERANKERS = {"rerank-pop": ("popularity_weight", "ORRatio", False), "rerank-mmr"
 
 
 def sft_predictions(pred_dir: Path, split: str) -> Path:
-    return pred_dir / ("sft-embedding.json" if split == "test" else f"sft-embedding.{split}.json")
+    stem = generated_stem("sft", "embedding")
+    return pred_dir / (f"{stem}.json" if split == "test" else f"{stem}.{split}.json")
 
 
 def sft_candidates(ds: Dataset, cfg: RunConfig, split: str, pred_dir: Path, embedder: TitleEmbedder,
@@ -97,7 +98,7 @@ def sft_candidates(ds: Dataset, cfg: RunConfig, split: str, pred_dir: Path, embe
     nearest to each generation. Trains the SFT model and recommends first if needed."""
     adapter = train_sft(ds, cfg.model, cfg.sft, pred_dir.parent / "models" / "sft")
     pred = sft_predictions(pred_dir, split)
-    predict_llm("sft (embedding)", adapter, ds, cfg, "embedding", pred, split)
+    predict_llm(grounded_row("sft", "embedding"), adapter, ds, cfg, "embedding", pred, split)
     rows = ds.splits[split]
     excluded = [list(e.history) for e in rows] if cfg.eval.generate_excluding else None
     n = max(cfg.rerank.candidates, list_length(cfg.eval, rows, len(ds.catalog)))
@@ -134,9 +135,9 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
     cand, rel = sft_candidates(ds, cfg, "test", pred_dir, embedder, vectors)
     start, test = time.time(), ds.splits["test"]
     topk = reranked(method, cand, rel, vectors, test, ds, list_length(cfg.eval, test, len(ds.catalog)), weight)
-    save_predictions(path, topk, **prediction_meta(f"{method} (embedding)", ds.name, cfg.eval, grounding="embedding",
-                     candidates_from=sft_predictions(pred_dir, "test").name, weight=weight, **chosen,
-                     seconds=round(time.time() - start, 1)))  # fmt: skip
+    save_predictions(path, topk, **prediction_meta(grounded_row(method, "embedding"), ds.name, cfg.eval,
+                     grounding="embedding", candidates_from=sft_predictions(pred_dir, "test").name, weight=weight,
+                     **chosen, seconds=round(time.time() - start, 1)))  # fmt: skip
 
 
 def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):
@@ -210,7 +211,7 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     def scores(split: str, variant: tuple[bool, bool]) -> np.ndarray:
         return llm_scores(*raw[split], variant[0], prior[split] if variant[1] else None)
 
-    labels = {v: ("per token" if v[0] else "sum") + (", calibrated" if v[1] else "") for v in variants}
+    labels = {v: llm_score_label(*v) for v in variants}
     targets = np.array([-1 if e.target is None else e.target for e in ds.splits["valid"]])
     chosen, weight, curves = choose_variant(cands["valid"], {labels[v]: scores("valid", v) for v in variants},
                                             targets, h.weight)  # fmt: skip

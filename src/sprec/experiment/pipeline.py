@@ -41,6 +41,7 @@ from sprec.experiment.progress import RunProgress, plan_run, stage_kind
 from sprec.hub import stay_offline
 from sprec.io import read_json, write_json
 from sprec.llm.grounding import nearest_items
+from sprec.names import d3_row, d3_stem, generated_stem, grounded_row, hybrid_row, hybrid_stem, stage_key
 from sprec.report.tables import write_report
 
 
@@ -141,11 +142,6 @@ def stage_prepare(cfg: RunConfig, run_dir: Path) -> Dataset:
     return Dataset.load(data_dir)
 
 
-def slug(model_name: str) -> str:
-    """A model's row name as a file name: "sprec t=2" -> "sprect2"."""
-    return model_name.replace(" ", "").replace("=", "")
-
-
 def stage_classical(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> float:
     """Fit (or load) popularity, SASRec or item-kNN and write its test lists; returns the stage's seconds."""
     if path.exists():
@@ -183,28 +179,29 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
         path = run_dir / "predictions" / f"{method}.json"
         with main_process_first():
             seconds = stage_classical(method, ds, cfg, run_dir, path)
-        progress.record(method if method == "popularity" else f"{method}: train", seconds, path)
+        progress.record(method if method == "popularity" else stage_key(method, "train"), seconds, path)
         return {method: path}
     if method in ("hybrid", "d3"):
         return stage_per_model(method, ds, cfg, run_dir, progress)
     from sprec.experiment.llm_stages import predict_llm, rerank_sft, train_method  # torch only when an LLM method runs
 
     if method.startswith("rerank-"):
-        name, path = f"{method} (embedding)", run_dir / "predictions" / f"{method}-embedding.json"
+        name = grounded_row(method, "embedding")
+        path = run_dir / "predictions" / f"{generated_stem(method, 'embedding')}.json"
         with main_process_first():
             rerank_sft(method, ds, cfg, path)
-        progress.record(f"{name}: rerank", load_predictions(path).meta.get("seconds"), path)
+        progress.record(stage_key(name, "rerank"), load_predictions(path).meta.get("seconds"), path)
         return {name: path}
     out = {}
     for model_name, adapter, train_seconds in train_method(method, ds, cfg, run_dir):
-        progress.record(f"{model_name}: train", train_seconds, adapter)
+        progress.record(stage_key(model_name, "train"), train_seconds, adapter)
         for g in cfg.groundings if cfg.selfplay.evaluated(model_name) else ():
-            name = f"{model_name} ({g})"
-            out[name] = run_dir / "predictions" / f"{slug(model_name)}-{g}.json"
+            name = grounded_row(model_name, g)
+            out[name] = run_dir / "predictions" / f"{generated_stem(model_name, g)}.json"
             with main_process_first():
                 predict_llm(name, adapter, ds, cfg, g, out[name])
             # as recorded by the stage itself, so that a resumed run keeps the times of earlier sessions
-            progress.record(f"{name}: recommend", load_predictions(out[name]).meta.get("seconds"), out[name])
+            progress.record(stage_key(name, "recommend"), load_predictions(out[name]).meta.get("seconds"), out[name])
     return out
 
 
@@ -216,13 +213,14 @@ def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pro
     out, retriever = {}, cfg.hybrid.retriever
     for model_name, adapter in hybrid_models(ds, cfg, run_dir, getattr(cfg, method).models):
         if method == "hybrid":
-            name, stem, predict, stage = f"{retriever} > {model_name}", retriever, predict_hybrid, "rank"
+            name, stem, predict, stage = hybrid_row(retriever, model_name), hybrid_stem(retriever, model_name), \
+                predict_hybrid, "rank"
         else:
-            name, stem, predict, stage = f"d3: {model_name} (trie)", "d3", predict_d3, "recommend"
-        out[name] = run_dir / "predictions" / f"{stem}-{slug(model_name)}.json"
+            name, stem, predict, stage = d3_row(model_name), d3_stem(model_name), predict_d3, "recommend"
+        out[name] = run_dir / "predictions" / f"{stem}.json"
         with main_process_first():
             predict(name, adapter, ds, cfg, run_dir, out[name])
-        progress.record(f"{name}: {stage}", load_predictions(out[name]).meta.get("seconds"), out[name])
+        progress.record(stage_key(name, stage), load_predictions(out[name]).meta.get("seconds"), out[name])
     return out
 
 

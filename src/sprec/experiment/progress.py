@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sprec.config import OFFLINE_PREFERENCE, RunConfig
+from sprec.names import d3_row, grounded_row, hybrid_row, model_row, stage_key, stage_parts
 
 # Seconds on the calibration's reference machine (sprec.llm.calibrate.REFERENCE_SECONDS: a forward pass there
 # takes 1.97 s), from recorded stage times divided by their run's calibration: docs/results/goodreads-cpu
@@ -36,11 +37,12 @@ SECONDS_PER_UNIT = {  # SmolLM2-135M, 2 cores at the reference speed
 
 def stage_kind(stage: str) -> str:
     """llm-train, llm-infer, sasrec, or fixed (stages of seconds that no speed measure should scale)."""
-    if stage == "sasrec: train":
+    row, what = stage_parts(stage)
+    if (row, what) == ("sasrec", "train"):
         return "sasrec"
-    if stage.endswith((": recommend", ": rank")):
+    if what in ("recommend", "rank"):
         return "llm-infer"
-    if stage.endswith(": train") and not stage.startswith("itemknn"):
+    if what == "train" and row != "itemknn":
         return "llm-train"
     return "fixed"
 
@@ -87,9 +89,9 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = No
             hybrid = method == "sprec-hybrid" or sp.negatives == "hybrid"  # the two-stage system's top-1
             negatives = rank_row if hybrid else u["selfplay"] * sampled
             per_iteration = prompts * (negatives + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)
-            models.update({f"{method} t={t + 1}": per_iteration for t in range(sp.iterations)})
+            models.update({model_row(method, t + 1): per_iteration for t in range(sp.iterations)})
         elif method.startswith("rerank-"):
-            reranks[f"{method} (embedding): rerank"] = 10.0
+            reranks[stage_key(grounded_row(method, "embedding"), "rerank")] = 10.0
     if "sft" not in models:  # every LLM method starts from the SFT model: the first stage to need it trains it
         if models:
             models[next(iter(models))] += sft
@@ -99,18 +101,20 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = No
     if "hybrid" in cfg.methods:
         n_valid = min(n_test, 256) if n_valid is None else n_valid
         scored = cfg.hybrid.models or list(models) or ["sft"]
-        hybrids = {f"{cfg.hybrid.retriever} > {m}: rank": rank_row * (n_test + n_valid) for m in scored}
+        rows = rank_row * (n_test + n_valid)
+        hybrids = {stage_key(hybrid_row(cfg.hybrid.retriever, m), "rank"): rows for m in scored}
     if "d3" in cfg.methods:  # trie beam search of each LLM model's test rows
-        hybrids |= {f"d3: {m} (trie): recommend": recommend["trie"] for m in (cfg.d3.models or list(models) or ["sft"])}
+        d3_models = cfg.d3.models or list(models) or ["sft"]
+        hybrids |= {stage_key(d3_row(m), "recommend"): recommend["trie"] for m in d3_models}
     plan = {"prepare": 1.0, **({"popularity": 0.0} if "popularity" in cfg.methods else {})}
     if "sasrec" in cfg.methods:
-        plan["sasrec: train"] = 60.0  # up to a few minutes on ml-100k's 70k windows, whatever the LLM
+        plan[stage_key("sasrec", "train")] = 60.0  # up to a few minutes on ml-100k's 70k windows, whatever the LLM
     if "itemknn" in cfg.methods:
-        plan["itemknn: train"] = 5.0  # seconds on ml-100k
+        plan[stage_key("itemknn", "train")] = 5.0  # seconds on ml-100k
     for name, seconds in models.items():
-        plan[f"{name}: train"] = seconds
+        plan[stage_key(name, "train")] = seconds
         if cfg.selfplay.evaluated(name):
-            plan.update({f"{name} ({g}): recommend": recommend[g] for g in cfg.groundings})
+            plan.update({stage_key(grounded_row(name, g), "recommend"): recommend[g] for g in cfg.groundings})
     return {**plan, **reranks, **hybrids}
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sprec.config import RunConfig
 from sprec.io import atomic_write_text, read_json, write_json
+from sprec.names import generated_stem, grounded_row, stage_key
 
 COLUMNS = ["dataset", "examples", "epochs", "model", "test_rows", "HR@10", "NDCG@10", "exact_titles",
            "popularity_HR@10", "popularity_NDCG@10", "train_seconds", "run_dir"]  # fmt: skip
@@ -50,10 +51,10 @@ def collect(run_dirs: list[Path], grounding: str = "embedding") -> list[dict]:
         results, info = read_json(d / "results.json"), read_json(d / "run.json")
         if "history allowed" in results or "history excluded" in results:  # by history mode: the first one
             results = next(iter(results.values()))
-        name = f"sft ({grounding})"
+        name = grounded_row("sft", grounding)
         if name not in results:
             continue
-        preds = read_json(d / "predictions" / f"sft-{grounding}.json")
+        preds = read_json(d / "predictions" / f"{generated_stem('sft', grounding)}.json")
         sft, pop = results[name]["10"], results.get("popularity", {}).get("10", {})
         n_rows = len(preds["topk"])
         rows.append({
@@ -62,7 +63,7 @@ def collect(run_dirs: list[Path], grounding: str = "embedding") -> list[dict]:
             "test_rows": n_rows, "HR@10": sft["HR"], "NDCG@10": sft["NDCG"],
             "exact_titles": preds["stats"]["exact_catalog_titles"] / n_rows,
             "popularity_HR@10": pop.get("HR"), "popularity_NDCG@10": pop.get("NDCG"),
-            "train_seconds": info["wall_seconds"].get("sft: train"), "run_dir": str(d),
+            "train_seconds": info["wall_seconds"].get(stage_key("sft", "train")), "run_dir": str(d),
         })  # fmt: skip
     return sorted(rows, key=lambda r: (r["dataset"], r["epochs"], r["examples"]))
 

@@ -12,6 +12,7 @@ from sprec.config import CLASSICAL
 from sprec.evaluation import health
 from sprec.evaluation.evaluate import EXTRA_METRICS, PAPER_METRICS
 from sprec.io import atomic_write_text, write_json
+from sprec.names import grounding_of, hybrid_parts, hybrid_row, iteration_of, method_of
 
 COLUMNS = [*PAPER_METRICS, *EXTRA_METRICS]
 
@@ -111,22 +112,26 @@ def paired_bootstrap(topk_a, topk_b, examples, catalog, ks: list[int], names=PAP
     return out
 
 
-def _baseline_for(name: str, names: list[str]) -> str | None:
-    """The SFT row a method is compared with: same grounding when the name carries one."""
-    grounding = name[name.rfind("(") :] if name.endswith(")") else None
+def _sft_row(grounding: str | None, names: list[str]) -> str | None:
+    """The first SFT row of `names` (the SFT family: sft, sft-reweighted), of this grounding when one is given."""
     for candidate in names:
-        if candidate.startswith("sft") and (grounding is None or candidate.endswith(grounding)):
+        if candidate.startswith("sft") and (grounding is None or grounding_of(candidate) == grounding):
             return candidate
     return next((n for n in names if n.startswith("sft")), None)
+
+
+def _baseline_for(name: str, names: list[str]) -> str | None:
+    """The SFT row a method is compared with: same grounding when the name carries one."""
+    return _sft_row(grounding_of(name), names)
 
 
 def references_for(name: str, names: list[str]) -> list[str]:
     """The rows a row is compared with: a hybrid row "R > model" with its retriever R and with the SFT hybrid
     "R > sft"; any other row with its SFT row."""
-    if " > " in name:
-        retriever = name.split(" > ")[0]
-        return [r for r in (retriever, f"{retriever} > sft") if r in names and r != name]
-    base = _baseline_for(name, [n for n in names if " > " not in n])
+    if hybrid_parts(name) is not None:
+        retriever = hybrid_parts(name)[0]
+        return [r for r in (retriever, hybrid_row(retriever, "sft")) if r in names and r != name]
+    base = _baseline_for(name, [n for n in names if hybrid_parts(n) is None])
     return [base] if base is not None and base != name else []
 
 
@@ -220,15 +225,14 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
     plots.exposure_by_popularity(first, catalog, targets, out / "plots" / "exposure_by_popularity.png", k)
     plots.genre_distribution(first, test, catalog, out / "plots" / "genres.png", k)
     by_method = next(iter(results.values()))
-    iterations = [n for n in by_method if n.startswith("sprec t=")]
-    for grounding in sorted({n[n.rfind("(") :] for n in iterations}):
-        base = _baseline_for(grounding, list(by_method))
+    iterations = [n for n in by_method if method_of(n) == "sprec" and iteration_of(n) is not None]
+    for grounding in sorted({grounding_of(n) for n in iterations} - {None}):
+        base = _sft_row(grounding, list(by_method))
+        mine = [n for n in iterations if grounding_of(n) == grounding]
         series = [(0, by_method[base])] if base else []  # iteration 0 = the SFT model
-        series += [(int(n.split("t=")[1].split()[0]), by_method[n]) for n in iterations if n.endswith(grounding)]
-        slug = grounding.strip("()")
+        series += [(iteration_of(n), by_method[n]) for n in mine]
         first_diffs = next(iter(diffs.values()), {})
-        intervals = {int(n.split("t=")[1].split()[0]): first_diffs[n][base][str(k)] for n in iterations
-                     if n.endswith(grounding) and base in first_diffs.get(n, {})}  # fmt: skip
-        plots.metrics_per_iteration(sorted(series, key=lambda x: x[0]), out / "plots" / f"sprec_iterations_{slug}.png",
-                                    str(k), intervals)  # fmt: skip
+        intervals = {iteration_of(n): first_diffs[n][base][str(k)] for n in mine if base in first_diffs.get(n, {})}
+        plots.metrics_per_iteration(sorted(series, key=lambda x: x[0]),
+                                    out / "plots" / f"sprec_iterations_{grounding}.png", str(k), intervals)  # fmt: skip
     return table

@@ -21,6 +21,7 @@ from sprec.llm.generate import generate, recommend
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps
+from sprec.names import iteration_dir
 from sprec.ranking.fusion import Candidates, fuse, llm_scores
 from sprec.train.dpo import PreferencePair, train_dpo
 from sprec.train.sft import train_sft
@@ -108,7 +109,7 @@ def selfplay_iterations(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySet
     a caller reports (or evaluates) iteration t before iteration t + 1 starts."""
     current = Path(start_adapter)
     for t in range(s.iterations):
-        it = Path(out_dir) / f"iteration-{t + 1}"
+        it = Path(out_dir) / iteration_dir(t + 1)
         rows = sample_prompts(dataset.splits["train"], s.prompts, seed + 1000 * (t + 1))
         with main_process_first():
             pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl", candidates)
@@ -118,11 +119,11 @@ def selfplay_iterations(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySet
 
 
 def iteration_stats(out_dir: str | Path, t: int) -> dict:
-    return read_json(Path(out_dir) / f"iteration-{t}" / "negatives_stats.json")
+    return read_json(Path(out_dir) / iteration_dir(t) / "negatives_stats.json")
 
 
 def iteration_seconds(out_dir: str | Path, t: int) -> float:
     """Wall time of iteration t: negatives + SFT step + DPO step, as each step recorded it."""
-    it = Path(out_dir) / f"iteration-{t}"
+    it = Path(out_dir) / iteration_dir(t)
     steps = [it / "negatives_stats.json", it / "sft" / "sft_done.json", it / "dpo" / "dpo_done.json"]
     return round(sum(read_json(p).get("seconds") or 0 for p in steps), 1)
