@@ -19,7 +19,7 @@ import numpy as np
 from sprec.config import load_data_config
 from sprec.data.readers import prepare_dataset
 from sprec.evaluation.evaluate import evaluate_topk
-from sprec.llm.grounding import nearest_items
+from sprec.ranking.topk import top_k
 
 ROOT = Path(__file__).resolve().parents[1]
 KS = [5, 10]
@@ -100,8 +100,8 @@ def main():
     dist = distances(len(examples), len(catalog), targets)
     _ = catalog.genre_weights, catalog.genre_sets  # per-catalog tables, built once per dataset load
     t_off, ref = best_of(lambda: official(dist, examples, catalog, KS), 1)
-    t_all, got = best_of(lambda: evaluate_topk(nearest_items(dist, max(KS)), examples, catalog, KS), 10)
-    topk = nearest_items(dist, max(KS))
+    t_all, got = best_of(lambda: evaluate_topk(top_k(-dist, max(KS)), examples, catalog, KS), 10)
+    topk = top_k(-dist, max(KS))
     t_eval, got_eval = best_of(lambda: evaluate_topk(topk, examples, catalog, KS), 10)
     worst = max(abs(ref[k][m] - r[k][m]) for r in (got, got_eval) for k in ref for m in ref[k])
     print(f"inputs: {len(examples)} rows x {len(catalog)} items, K = {KS}, one distance matrix")

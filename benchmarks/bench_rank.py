@@ -31,7 +31,7 @@ from sprec.llm.logprobs import separate_logps, shared_prompt_logps
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps
-from sprec.ranking.fusion import top_candidates
+from sprec.ranking.candidates import top_candidates
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,15 +5,8 @@ import numpy as np
 import pytest
 
 from sprec.errors import DataError
-from sprec.ranking.fusion import (
-    Candidates,
-    choose_variant,
-    fuse,
-    llm_scores,
-    standardise,
-    top_candidates,
-    validation_curve,
-)
+from sprec.ranking.candidates import Candidates, top_candidates
+from sprec.ranking.fusion import choose_variant, fuse, fused_scores, llm_scores, standardise, validation_curve
 
 
 def test_standardise_rows():
@@ -30,6 +23,8 @@ def test_weight_zero_is_the_retriever_and_weight_one_the_llm():
     # halfway: z(cf) = [1.347, 0.577, -0.962, -0.962], z(llm) = [-0.241, -1.526, 0.723, 1.044]; their sums
     # 7: 1.106, 3: -0.949, 9: -0.239, 4: 0.082 -> 7, 4, 9, 3
     assert fuse(cand, llm, 0.5).tolist() == [[7, 4, 9, 3]]
+    # halved, the sums above are the fused scores the frontier reads relevance from
+    assert np.allclose(fused_scores(cand, llm, 0.5), [[0.553, -0.4745, -0.1195, 0.041]], atol=1e-3)
     with pytest.raises(DataError, match="fusion weight must be in"):
         fuse(cand, llm, 1.5)
 

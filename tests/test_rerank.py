@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sprec.baselines import rerank
+from sprec.ranking import rerank
 from sprec.ranking.rerank import calibrated, kl_divergence, mmr, nearest_candidates, popularity_penalised
 
 

@@ -22,9 +22,11 @@ from sprec.config import CLASSICAL, RunConfig
 from sprec.data.dataset import Dataset
 from sprec.evaluation.evaluate import DIVERSITY_MEASURES, HISTORY_MODES, evaluate_topk, load_predictions, load_results
 from sprec.io import atomic_write_text, write_json
-from sprec.llm.grounding import TitleEmbedder
-from sprec.ranking.fusion import Candidates, fuse, standardise, top_candidates
-from sprec.ranking.rerank import WEIGHTS, calibrated, generated_candidates, mmr, popularity_penalised, scaled
+from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
+from sprec.ranking import WEIGHTS
+from sprec.ranking.candidates import Candidates, top_candidates
+from sprec.ranking.fusion import fuse, fused_scores
+from sprec.ranking.rerank import calibrated, mmr, nearest_candidates, popularity_penalised, scaled
 
 
 @dataclass
@@ -47,7 +49,7 @@ def stored_bases(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) ->
     vectors = embedder.catalog([it.title for it in ds.catalog.items], pred_dir)
     out = {}
     for gen in sorted(pred_dir.glob("*-embedding.generations.jsonl")):
-        cand, rel = generated_candidates(gen, embedder, vectors, n, excluded)
+        cand, rel = nearest_candidates(title_distances(stored_titles(gen), embedder, vectors), n, excluded)
         out[load_predictions(gen.with_name(gen.name.replace(".generations.jsonl", ".json"))).meta["method"]] = Base(
             cand, rel)  # fmt: skip
     for method in ("sasrec", "itemknn"):
@@ -59,7 +61,7 @@ def stored_bases(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) ->
             c, llm = Candidates(f["ids"], f["retriever"]), f["llm"]
         meta = load_predictions(path.with_name(path.name.replace(".test-scores.npz", ".json"))).meta
         ranked = fuse(c, llm, meta["weight"])  # the hybrid's own list; relevance from its fused score
-        fused = (1 - meta["weight"]) * standardise(c.scores) + meta["weight"] * standardise(llm)
+        fused = fused_scores(c, llm, meta["weight"])
         rel = np.take_along_axis(fused, np.argsort(-fused, axis=1, kind="stable"), axis=1)
         out[meta["method"]] = Base(ranked, scaled(rel), (c, llm))
     return out, vectors

@@ -12,8 +12,9 @@ from sprec.config import CLASSICAL, RunConfig, from_dict
 from sprec.data.dataset import Dataset
 from sprec.errors import DataError
 from sprec.evaluation.evaluate import evaluate_predictions, lists_for_mode, load_predictions
-from sprec.io import read_json, read_jsonl
-from sprec.llm.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
+from sprec.io import read_json
+from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
+from sprec.ranking.topk import top_k
 
 
 def evaluate_run(run_dir: str | Path, exclude_history: bool, ks: list[int]) -> tuple[dict[str, dict], list[str]]:
@@ -35,14 +36,13 @@ def evaluate_run(run_dir: str | Path, exclude_history: bool, ks: list[int]) -> t
         generations = path.with_suffix(".generations.jsonl")
         if lists is None and preds.meta.get("grounding") == "embedding" and generations.exists():
             encoder = encoder or TitleEmbedder(embedder)
-            titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(generations)]
             catalog = encoder.catalog([it.title for it in ds.catalog.items], path.parent)
             excluded = [list(e.history) for e in test] if exclude_history else None
-            lists = nearest_items(l2_distances(encoder.encode(titles), catalog), k, excluded).tolist()
+            lists = top_k(-title_distances(stored_titles(generations), encoder, catalog), k, excluded).tolist()
         if lists is None and name in CLASSICAL and config:  # cheap to score again: popularity, item-kNN, SASRec
             cfg = from_dict(RunConfig, config, str(run_dir / "run.json"))
             scores = classical_scorer(name, ds, cfg, run_dir)(test)
-            lists = nearest_items(-scores, k, [list(e.history) for e in test] if exclude_history else None).tolist()
+            lists = top_k(scores, k, [list(e.history) for e in test] if exclude_history else None).tolist()
         if lists is None:
             notes.append(f"{name}: left out (its stored lists cannot give this mode: trie beams, or rankings too "
                          "short to drop the history)")  # fmt: skip

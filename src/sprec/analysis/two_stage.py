@@ -17,7 +17,8 @@ from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.names import hybrid_stem, llm_score_variant, row_of_model_dir
-from sprec.ranking.fusion import fuse, llm_scores, per_candidate, top_candidates
+from sprec.ranking.candidates import top_candidates
+from sprec.ranking.fusion import fuse, llm_scores, per_candidate
 from sprec.train.sft import trained_model_info
 
 

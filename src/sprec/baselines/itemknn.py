@@ -19,7 +19,7 @@ import numpy as np
 
 from sprec.config import ItemKNNSettings
 from sprec.data.dataset import Example
-from sprec.llm.grounding import nearest_items
+from sprec.ranking.topk import top_k
 
 
 def _sequences(rows: list[Example]) -> np.ndarray:
@@ -91,4 +91,4 @@ class ItemKNN:
     def recommend(self, examples: list[Example], k: int, exclude_history: bool = False) -> np.ndarray:
         """(N, k) item ids by score, best first (ties: smaller id); optionally never the row's own history."""
         excluded = [list(e.history) for e in examples] if exclude_history else None
-        return nearest_items(-self.score_matrix(examples), k, excluded)
+        return top_k(self.score_matrix(examples), k, excluded)

@@ -21,7 +21,7 @@ from sprec.config import SASRecSettings
 from sprec.data.dataset import Dataset, Example
 from sprec.evaluation.metrics import hit_positions, ndcg
 from sprec.io import read_json, write_json
-from sprec.llm.grounding import nearest_items
+from sprec.ranking.topk import top_k
 
 PAD = 0  # item i is token i + 1
 
@@ -90,7 +90,7 @@ def score_sasrec(model: SASRec, examples: list[Example], batch_size: int = 256) 
 def recommend_sasrec(model: SASRec, examples: list[Example], k: int, exclude_history: bool) -> np.ndarray:
     """(N, k) item ids by score after the last history item, best first (ties: smaller id)."""
     excluded = [list(e.history) for e in examples] if exclude_history else None
-    return nearest_items(-score_sasrec(model, examples), k, excluded)
+    return top_k(score_sasrec(model, examples), k, excluded)
 
 
 def epoch_windows(examples: list[Example], stride: int, rng: np.random.Generator) -> np.ndarray:

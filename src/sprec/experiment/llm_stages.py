@@ -17,13 +17,15 @@ from sprec.errors import ConfigError
 from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
 from sprec.io import write_jsonl, write_npz
 from sprec.llm.generate import recommend
-from sprec.llm.grounding import TitleEmbedder
+from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.names import generated_stem, grounded_row, llm_score_label, method_of, model_row
-from sprec.ranking.fusion import Candidates, choose_variant, fuse, llm_scores, per_candidate, top_candidates
-from sprec.ranking.rerank import WEIGHTS, calibrated, choose_weight, generated_candidates, mmr, popularity_penalised
+from sprec.ranking import WEIGHTS
+from sprec.ranking.candidates import Candidates, top_candidates
+from sprec.ranking.fusion import choose_variant, fuse, llm_scores, per_candidate
+from sprec.ranking.rerank import calibrated, choose_weight, mmr, nearest_candidates, popularity_penalised
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
 from sprec.train.selfplay import iteration_seconds, sample_prompts, selfplay_iterations
 from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset
@@ -102,7 +104,8 @@ def sft_candidates(ds: Dataset, cfg: RunConfig, split: str, pred_dir: Path, embe
     rows = ds.splits[split]
     excluded = [list(e.history) for e in rows] if cfg.eval.generate_excluding else None
     n = max(cfg.rerank.candidates, list_length(cfg.eval, rows, len(ds.catalog)))
-    return generated_candidates(pred.with_suffix(".generations.jsonl"), embedder, vectors, n, excluded)
+    titles = stored_titles(pred.with_suffix(".generations.jsonl"))
+    return nearest_candidates(title_distances(titles, embedder, vectors), n, excluded)
 
 
 def reranked(method: str, cand: np.ndarray, rel: np.ndarray, vectors: np.ndarray, rows, ds: Dataset, k: int,

@@ -40,8 +40,8 @@ from sprec.evaluation.evaluate import (
 from sprec.experiment.progress import RunProgress, plan_run, stage_kind
 from sprec.hub import stay_offline
 from sprec.io import read_json, write_json
-from sprec.llm.grounding import nearest_items
 from sprec.names import d3_row, d3_stem, generated_stem, grounded_row, hybrid_row, hybrid_stem, stage_key
+from sprec.ranking.topk import top_k
 from sprec.report.tables import write_report
 
 
@@ -149,7 +149,7 @@ def stage_classical(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pat
     start, test = time.time(), ds.splits["test"]
     scores = classical_scorer(method, ds, cfg, run_dir)(test)
     excluded = [list(e.history) for e in test] if cfg.eval.generate_excluding else None
-    topk = nearest_items(-scores, list_length(cfg.eval, test, len(ds.catalog)), excluded)
+    topk = top_k(scores, list_length(cfg.eval, test, len(ds.catalog)), excluded)
     seconds = round(time.time() - start, 2)
     save_predictions(path, topk, **prediction_meta(method, ds.name, cfg.eval, seconds=seconds))
     return seconds

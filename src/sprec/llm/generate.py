@@ -13,12 +13,13 @@ from tqdm import tqdm
 from transformers import LogitsProcessorList
 
 from sprec.config import RecommendSettings
-from sprec.data.dataset import Catalog, Example
+from sprec.data.dataset import Example
 from sprec.errors import DataError
 from sprec.llm.decoding import CatalogTrie, TrieLogitsProcessor, trie_beam_search
-from sprec.llm.grounding import TitleEmbedder, extract_title, l2_distances, nearest_items
+from sprec.llm.grounding import TitleEmbedder, extract_title, title_distances
 from sprec.llm.padding import pad_left
 from sprec.llm.prompts import Prompter
+from sprec.ranking.topk import top_k
 
 
 @dataclass
@@ -108,15 +109,8 @@ def _trie_search(model, prompts, trie, beams, pad_id, excluded, batch_size, assi
     return found
 
 
-def title_distances(titles: list[str], catalog: Catalog, embedder: str | None, cache_dir) -> tuple:
-    """(L2 distances of each title's embedding to every catalog title's, (N, n_items); the catalog's title
-    embeddings, cached in `cache_dir`)."""
-    model = TitleEmbedder(embedder)
-    items = model.catalog([it.title for it in catalog.items], cache_dir)
-    return l2_distances(model.encode(titles), items), items
-
-
 def _embedding_topk(titles: list[str], prompter: Prompter, s: RecommendSettings, excluded, cache_dir):
     """Paper grounding: the K catalog titles nearest (L2) to each generated title."""
-    dist, _ = title_distances(titles, prompter.catalog, s.embedder, cache_dir)
-    return nearest_items(dist, s.k, exclude=excluded).tolist()
+    embedder = TitleEmbedder(s.embedder)
+    items = embedder.catalog([it.title for it in prompter.catalog.items], cache_dir)
+    return top_k(-title_distances(titles, embedder, items), s.k, exclude=excluded).tolist()

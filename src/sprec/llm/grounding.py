@@ -1,28 +1,14 @@
-"""From scores over the catalog to top-K item lists (the paper grounds a generated title to its K nearest
-catalog titles by L2 distance; SPREC.md section 3)."""
+"""Grounding generated text in the catalog: the title inside a generation, and the L2 distance of its sentence
+embedding to every catalog title's (the paper grounds a generated title to its K nearest catalog titles;
+SPREC.md section 3)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
-
-def nearest_items(distances: np.ndarray, k: int, exclude: list[list[int]] | None = None) -> np.ndarray:
-    """(N, k) ids of the k smallest distances per row, nearest first, ties to the smaller id: exactly the
-    first k columns of a stable argsort, without sorting the catalog. Optionally never `exclude[row]`'s ids."""
-    d = np.array(distances, dtype=np.float64) if exclude is not None else np.asarray(distances, dtype=np.float64)
-    if exclude is not None:
-        for row, ids in enumerate(exclude):
-            d[row, list(ids)] = np.inf
-    if k >= d.shape[1]:
-        return np.argsort(d, axis=1, kind="stable")[:, :k]
-    part = np.argpartition(d, k - 1, axis=1)[:, :k]
-    values = np.take_along_axis(d, part, axis=1)
-    out = np.take_along_axis(part, np.lexsort((part, values), axis=1), axis=1)
-    # a tie at the k-th value could keep an equal item with a larger id: redo those rows with a stable sort
-    ties = np.flatnonzero((d <= values.max(axis=1, keepdims=True)).sum(axis=1) > k)
-    if len(ties):
-        out[ties] = np.argsort(d[ties], axis=1, kind="stable")[:, :k]
-    return out
+from sprec.io import read_jsonl
 
 
 def extract_title(text: str) -> str:
@@ -39,6 +25,16 @@ def l2_distances(queries: np.ndarray, items: np.ndarray) -> np.ndarray:
     """(N, n_items) Euclidean distances, by one matrix product."""
     sq = (queries**2).sum(1)[:, None] + (items**2).sum(1)[None, :] - 2.0 * queries @ items.T
     return np.sqrt(np.maximum(sq, 0.0))
+
+
+def stored_titles(generations: Path) -> list[str]:
+    """The generated title of each row of a stored .generations.jsonl file (its first generation)."""
+    return [extract_title(row["generated"][0]) for _, row in read_jsonl(generations)]
+
+
+def title_distances(titles: list[str], embedder: TitleEmbedder, item_vectors: np.ndarray) -> np.ndarray:
+    """(N, n_items) L2 distances of each title's embedding to the catalog's title vectors."""
+    return l2_distances(embedder.encode(titles), item_vectors)
 
 
 class TitleEmbedder:
@@ -67,7 +63,6 @@ class TitleEmbedder:
 
     def catalog(self, titles: list[str], cache_dir=None) -> np.ndarray:
         import hashlib
-        from pathlib import Path
 
         key = hashlib.sha1(("\n".join(titles) + "\0" + self.name).encode()).hexdigest()[:16]
         path = Path(cache_dir) / f"title_embeddings_{key}.npy" if cache_dir else None

@@ -12,40 +12,12 @@ split from a grid. This module holds the arithmetic (pure functions on arrays); 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import numpy as np
 
 from sprec.errors import DataError
 from sprec.evaluation.metrics import hit_positions, ndcg
-from sprec.io import write_npz
-from sprec.llm.grounding import nearest_items
-
-GRID = tuple(round(0.1 * i, 1) for i in range(11))  # fusion weights tried on the validation split
-
-
-@dataclass
-class Candidates:
-    ids: np.ndarray  # (N, C) item ids in the retriever's order, best first
-    scores: np.ndarray  # (N, C) the retriever's scores of those items (higher is better)
-
-    def save(self, path: str | Path) -> Path:
-        return write_npz(path, ids=self.ids, scores=self.scores)
-
-    @classmethod
-    def load(cls, path: str | Path) -> Candidates:
-        with np.load(path) as f:
-            return cls(f["ids"], f["scores"])
-
-
-def top_candidates(scores: np.ndarray, n: int, excluded: list[list[int]] | None = None) -> Candidates:
-    """The n best items of each row of an (N, n_items) score matrix (ties: smaller id first), never an id of
-    `excluded[row]` (n shrinks to what every row has left: nearest_items would fill a short row with them)."""
-    if excluded:
-        n = min(n, np.shape(scores)[1] - max(len(set(row)) for row in excluded))
-    ids = nearest_items(-np.asarray(scores, dtype=np.float64), n, excluded)
-    return Candidates(ids, np.take_along_axis(np.asarray(scores, dtype=np.float64), ids, axis=1))
+from sprec.ranking import WEIGHTS
+from sprec.ranking.candidates import Candidates
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -55,13 +27,17 @@ def standardise(x: np.ndarray) -> np.ndarray:
     return np.where(sd > 0, (x - x.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0), 0.0)
 
 
+def fused_scores(cand: Candidates, llm: np.ndarray, weight: float) -> np.ndarray:
+    """(N, C) fused score of each candidate: (1 - weight) z(retriever) + weight z(llm)."""
+    if not 0 <= weight <= 1:
+        raise DataError(f"the fusion weight must be in [0, 1], got {weight}")
+    return (1 - weight) * standardise(cand.scores) + weight * standardise(llm)
+
+
 def fuse(cand: Candidates, llm: np.ndarray, weight: float) -> np.ndarray:
     """(N, C) item ids ranked by (1 - weight) z(retriever) + weight z(llm); ties keep the retriever's order, so
     weight 0 returns the retriever's lists unchanged."""
-    if not 0 <= weight <= 1:
-        raise DataError(f"the fusion weight must be in [0, 1], got {weight}")
-    score = (1 - weight) * standardise(cand.scores) + weight * standardise(llm)
-    order = np.argsort(-score, axis=1, kind="stable")
+    order = np.argsort(-fused_scores(cand, llm, weight), axis=1, kind="stable")
     return np.take_along_axis(cand.ids, order, axis=1)
 
 
@@ -81,7 +57,7 @@ def per_candidate(items: np.ndarray, values: np.ndarray, ids: np.ndarray) -> np.
     return np.asarray(values, dtype=np.float64)[np.searchsorted(items, ids)]
 
 
-def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, grid=GRID,
+def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, grid=WEIGHTS,
                      k: int = 10) -> dict[float, float]:  # fmt: skip
     """NDCG@k of the fused lists at every weight of `grid` (the candidates hold history items or not as the
     run's first evaluation mode does, so the lists are evaluated as they are)."""
@@ -89,7 +65,7 @@ def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, gri
 
 
 def choose_variant(cand: Candidates, variants: dict[str, np.ndarray], targets: np.ndarray, weight: float | None = None,
-                   grid=GRID, k: int = 10) -> tuple[str, float, dict[str, dict[float, float]]]:  # fmt: skip
+                   grid=WEIGHTS, k: int = 10) -> tuple[str, float, dict[str, dict[float, float]]]:  # fmt: skip
     """(variant, weight, validation curves): the LLM score variant (e.g. summed / length-normalised /
     calibrated) and fusion weight with the highest validation NDCG@10, `weight` fixed when given. Ties go to
     the smaller weight, then to the earlier variant."""

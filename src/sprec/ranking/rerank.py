@@ -15,14 +15,9 @@ validation rows (choose_weight): the best on the re-ranker's own measure at a bo
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-from sprec.io import read_jsonl
-from sprec.llm.grounding import extract_title, l2_distances, nearest_items
-
-WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
+from sprec.ranking.topk import top_k
 
 
 def scaled(scores: np.ndarray) -> np.ndarray:
@@ -39,16 +34,10 @@ def relevance(distances: np.ndarray, candidates: np.ndarray) -> np.ndarray:
 
 def nearest_candidates(distances: np.ndarray, n: int, exclude: list[list[int]] | None = None):
     """(ids, relevance) of the n nearest items of each row (the embedding-grounded base)."""
-    cand = nearest_items(distances, n, exclude)
+    cand = top_k(-np.asarray(distances, dtype=np.float64), n, exclude)
     return cand, relevance(distances, cand)
 
 
-def generated_candidates(generations: Path, embedder, item_vectors: np.ndarray, n: int,
-                         exclude: list[list[int]] | None = None):  # fmt: skip
-    """(ids, relevance) of the n catalog titles nearest to each row's stored generation (a .generations.jsonl
-    file; `embedder` a grounding.TitleEmbedder, `item_vectors` its catalog title vectors)."""
-    titles = [extract_title(row["generated"][0]) for _, row in read_jsonl(generations)]
-    return nearest_candidates(l2_distances(embedder.encode(titles), item_vectors), n, exclude)
 
 
 def popularity_penalised(cand: np.ndarray, rel: np.ndarray, popularity: np.ndarray, k: int,

@@ -22,7 +22,8 @@ from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps
 from sprec.names import iteration_dir
-from sprec.ranking.fusion import Candidates, fuse, llm_scores
+from sprec.ranking.candidates import Candidates
+from sprec.ranking.fusion import fuse, llm_scores
 from sprec.train.dpo import PreferencePair, train_dpo
 from sprec.train.sft import train_sft
 
