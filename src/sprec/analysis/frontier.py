@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from sprec.config import CLASSICAL, RunConfig
-from sprec.data.dataset import Dataset
+from sprec.data.dataset import Dataset, histories
 from sprec.evaluation.evaluate import DIVERSITY_MEASURES, HISTORY_MODES, evaluate_topk, load_predictions, load_results
 from sprec.io import atomic_write_text, write_json
 from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
@@ -41,10 +41,10 @@ class Base:
 
 def stored_bases(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) -> tuple[dict[str, Base], np.ndarray]:
     """Every base a finished run has stored, and the catalog's title embeddings (MMR's similarity)."""
-    from sprec.baselines.scorers import classical_scorer
+    from sprec.experiment.layout import run_scorer
 
     n, pred_dir, test = min(cfg.rerank.candidates, len(ds.catalog)), run_dir / "predictions", ds.splits["test"]
-    excluded = [list(e.history) for e in test] if excluding else None
+    excluded = histories(test, excluding)
     embedder = TitleEmbedder(cfg.recommend.embedder)
     vectors = embedder.catalog([it.title for it in ds.catalog.items], pred_dir)
     out = {}
@@ -54,7 +54,7 @@ def stored_bases(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) ->
             cand, rel)  # fmt: skip
     for method in ("sasrec", "itemknn"):
         if method in cfg.methods:
-            c = top_candidates(classical_scorer(method, ds, cfg, run_dir)(test), n, excluded)
+            c = top_candidates(run_scorer(method, ds, cfg, run_dir)(test), n, excluded)
             out[method] = Base(c.ids, scaled(c.scores))
     for path in sorted(pred_dir.glob("*.test-scores.npz")):
         with np.load(path) as f:
@@ -69,11 +69,11 @@ def stored_bases(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) ->
 
 def sweep(base: Base, ds: Dataset, vectors: np.ndarray, k: int, weights=WEIGHTS) -> dict[str, dict[float, np.ndarray]]:
     """{knob: {weight: (N, k) lists}} of one base: each re-ranker's weight, and a hybrid's fusion weight."""
-    histories, pop = [list(e.history) for e in ds.splits["test"]], ds.catalog.popularity
+    seen, pop = histories(ds.splits["test"]), ds.catalog.popularity
     out = {
         "popularity penalty": {w: popularity_penalised(base.cand, base.rel, pop, k, w) for w in weights},
         "MMR": {w: mmr(base.cand, base.rel, vectors, k, w) for w in weights},
-        "calibration": {w: calibrated(base.cand, base.rel, ds.catalog.genre_weights, histories, k, w) for w in weights},
+        "calibration": {w: calibrated(base.cand, base.rel, ds.catalog.genre_weights, seen, k, w) for w in weights},
     }
     if base.fusion is not None:
         out["fusion weight a"] = {w: fuse(*base.fusion, w)[:, :k] for w in weights}

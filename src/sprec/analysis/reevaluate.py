@@ -7,11 +7,11 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from sprec.baselines.scorers import classical_scorer
 from sprec.config import CLASSICAL, RunConfig, from_dict
-from sprec.data.dataset import Dataset
+from sprec.data.dataset import Dataset, histories
 from sprec.errors import DataError
 from sprec.evaluation.evaluate import evaluate_predictions, lists_for_mode, load_predictions
+from sprec.experiment.layout import run_scorer
 from sprec.io import read_json
 from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
 from sprec.ranking.topk import top_k
@@ -37,12 +37,12 @@ def evaluate_run(run_dir: str | Path, exclude_history: bool, ks: list[int]) -> t
         if lists is None and preds.meta.get("grounding") == "embedding" and generations.exists():
             encoder = encoder or TitleEmbedder(embedder)
             catalog = encoder.catalog([it.title for it in ds.catalog.items], path.parent)
-            excluded = [list(e.history) for e in test] if exclude_history else None
+            excluded = histories(test, exclude_history)
             lists = top_k(-title_distances(stored_titles(generations), encoder, catalog), k, excluded).tolist()
         if lists is None and name in CLASSICAL and config:  # cheap to score again: popularity, item-kNN, SASRec
             cfg = from_dict(RunConfig, config, str(run_dir / "run.json"))
-            scores = classical_scorer(name, ds, cfg, run_dir)(test)
-            lists = top_k(scores, k, [list(e.history) for e in test] if exclude_history else None).tolist()
+            scores = run_scorer(name, ds, cfg, run_dir)(test)
+            lists = top_k(scores, k, histories(test, exclude_history)).tolist()
         if lists is None:
             notes.append(f"{name}: left out (its stored lists cannot give this mode: trie beams, or rankings too "
                          "short to drop the history)")  # fmt: skip

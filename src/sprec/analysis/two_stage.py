@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.baselines.scorers import classical_scorer
 from sprec.config import RunConfig, from_dict
-from sprec.data.dataset import Dataset, Example
+from sprec.data.dataset import Dataset, Example, histories
 from sprec.errors import DataError
+from sprec.experiment.layout import run_scorer
 from sprec.io import read_json
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
@@ -36,8 +36,8 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
         raise DataError(f"the run has no hybrid row for {name!r}; add `hybrid` to its methods and rerun", chosen)
     meta = read_json(chosen)
     ds = Dataset.load(run_dir / "data")
-    excluded = [list(e.history) for e in rows] if exclude_history else None
-    cands = top_candidates(classical_scorer(cfg.hybrid.retriever, ds, cfg, run_dir)(rows), cfg.hybrid.candidates,
+    excluded = histories(rows, exclude_history)
+    cands = top_candidates(run_scorer(cfg.hybrid.retriever, ds, cfg, run_dir)(rows), cfg.hybrid.candidates,
                            excluded)  # fmt: skip
     model, tok = load_model(model_cfg, adapter)
     prompter = Prompter.for_run(tok, ds, model_cfg)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sprec.config import ItemKNNSettings
-from sprec.data.dataset import Example
+from sprec.data.dataset import Example, histories
 from sprec.ranking.topk import top_k
 
 
@@ -90,5 +90,5 @@ class ItemKNN:
 
     def recommend(self, examples: list[Example], k: int, exclude_history: bool = False) -> np.ndarray:
         """(N, k) item ids by score, best first (ties: smaller id); optionally never the row's own history."""
-        excluded = [list(e.history) for e in examples] if exclude_history else None
+        excluded = histories(examples, exclude_history)
         return top_k(self.score_matrix(examples), k, excluded)

@@ -18,7 +18,7 @@ from torch import nn
 from tqdm import tqdm
 
 from sprec.config import SASRecSettings
-from sprec.data.dataset import Dataset, Example
+from sprec.data.dataset import Dataset, Example, histories
 from sprec.evaluation.metrics import hit_positions, ndcg
 from sprec.io import read_json, write_json
 from sprec.ranking.topk import top_k
@@ -89,7 +89,7 @@ def score_sasrec(model: SASRec, examples: list[Example], batch_size: int = 256) 
 
 def recommend_sasrec(model: SASRec, examples: list[Example], k: int, exclude_history: bool) -> np.ndarray:
     """(N, k) item ids by score after the last history item, best first (ties: smaller id)."""
-    excluded = [list(e.history) for e in examples] if exclude_history else None
+    excluded = histories(examples, exclude_history)
     return top_k(score_sasrec(model, examples), k, excluded)
 
 

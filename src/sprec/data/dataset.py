@@ -41,6 +41,12 @@ class Example:
     target_text: str | None = None  # the raw target title, only when target is None
 
 
+def histories(rows: Sequence[Example], when: bool = True) -> list[list[int]] | None:
+    """Each row's history items, as the lists a top-K must leave out; None when `when` is false (nothing left
+    out), so that callers pass `histories(rows, exclude_history)` straight on."""
+    return [list(e.history) for e in rows] if when else None
+
+
 class Catalog:
     """Items by id and by title, their genres and training popularity, and the dataset's genre groups."""
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.baselines.scorers import classical_scorer
 from sprec.config import LLM_METHODS, OFFLINE_PREFERENCE, RunConfig
-from sprec.data.dataset import Dataset
+from sprec.data.dataset import Dataset, histories
 from sprec.errors import ConfigError
 from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
+from sprec.experiment.layout import run_scorer
 from sprec.io import write_jsonl, write_npz
 from sprec.llm.generate import recommend
 from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
@@ -102,7 +102,7 @@ def sft_candidates(ds: Dataset, cfg: RunConfig, split: str, pred_dir: Path, embe
     pred = sft_predictions(pred_dir, split)
     predict_llm(grounded_row("sft", "embedding"), adapter, ds, cfg, "embedding", pred, split)
     rows = ds.splits[split]
-    excluded = [list(e.history) for e in rows] if cfg.eval.generate_excluding else None
+    excluded = histories(rows, cfg.eval.generate_excluding)
     n = max(cfg.rerank.candidates, list_length(cfg.eval, rows, len(ds.catalog)))
     titles = stored_titles(pred.with_suffix(".generations.jsonl"))
     return nearest_candidates(title_distances(titles, embedder, vectors), n, excluded)
@@ -114,7 +114,7 @@ def reranked(method: str, cand: np.ndarray, rel: np.ndarray, vectors: np.ndarray
         return popularity_penalised(cand, rel, ds.catalog.popularity, k, weight)
     if method == "rerank-mmr":
         return mmr(cand, rel, vectors, k, weight)
-    return calibrated(cand, rel, ds.catalog.genre_weights, [list(e.history) for e in rows], k, weight)
+    return calibrated(cand, rel, ds.catalog.genre_weights, histories(rows), k, weight)
 
 
 def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
@@ -145,10 +145,10 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
 
 def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):
     """A function: rows -> the retriever's top-N candidates and scores (never a history item when `excluding`)."""
-    scorer, n = classical_scorer(cfg.hybrid.retriever, ds, cfg, run_dir), min(cfg.hybrid.candidates, len(ds.catalog))
+    scorer, n = run_scorer(cfg.hybrid.retriever, ds, cfg, run_dir), min(cfg.hybrid.candidates, len(ds.catalog))
 
     def candidates(rows: list) -> Candidates:
-        return top_candidates(scorer(rows), n, [list(e.history) for e in rows] if excluding else None)
+        return top_candidates(scorer(rows), n, histories(rows, excluding))
 
     return candidates
 
@@ -246,7 +246,7 @@ def predict_d3(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: P
     if path.exists():
         return
     start, test = time.time(), ds.splits["test"]
-    probs = assistant_probabilities(cfg.d3.assistant, classical_scorer(cfg.d3.assistant, ds, cfg, run_dir)(test))
+    probs = assistant_probabilities(cfg.d3.assistant, run_scorer(cfg.d3.assistant, ds, cfg, run_dir)(test))
     model, tok = load_model(cfg.model, adapter)
     prompter = Prompter.for_run(tok, ds, cfg.model)
     s = dataclasses.replace(cfg.recommend, grounding="trie", k=max(cfg.eval.ks), num_beams=0,

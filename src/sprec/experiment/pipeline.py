@@ -17,9 +17,8 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from sprec.baselines.scorers import classical_scorer
 from sprec.config import CLASSICAL, RunConfig
-from sprec.data.dataset import Dataset
+from sprec.data.dataset import Dataset, histories
 from sprec.data.readers import prepare_dataset
 from sprec.distributed import is_main_process, main_process_first, use_threads, wait_for_everyone
 from sprec.errors import ConfigError, SprecError
@@ -37,6 +36,7 @@ from sprec.evaluation.evaluate import (
     save_predictions,
     save_results,
 )
+from sprec.experiment.layout import run_scorer
 from sprec.experiment.progress import RunProgress, plan_run, stage_kind
 from sprec.hub import stay_offline
 from sprec.io import read_json, write_json
@@ -147,8 +147,8 @@ def stage_classical(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pat
     if path.exists():
         return load_predictions(path).meta.get("seconds", 0.0)
     start, test = time.time(), ds.splits["test"]
-    scores = classical_scorer(method, ds, cfg, run_dir)(test)
-    excluded = [list(e.history) for e in test] if cfg.eval.generate_excluding else None
+    scores = run_scorer(method, ds, cfg, run_dir)(test)
+    excluded = histories(test, cfg.eval.generate_excluding)
     topk = top_k(scores, list_length(cfg.eval, test, len(ds.catalog)), excluded)
     seconds = round(time.time() - start, 2)
     save_predictions(path, topk, **prediction_meta(method, ds.name, cfg.eval, seconds=seconds))

@@ -13,7 +13,7 @@ from tqdm import tqdm
 from transformers import LogitsProcessorList
 
 from sprec.config import RecommendSettings
-from sprec.data.dataset import Example
+from sprec.data.dataset import Example, histories
 from sprec.errors import DataError
 from sprec.llm.decoding import CatalogTrie, TrieLogitsProcessor, trie_beam_search
 from sprec.llm.grounding import TitleEmbedder, extract_title, title_distances
@@ -69,7 +69,7 @@ def recommend(model, tokenizer, prompter: Prompter, examples: list[Example], s: 
     if s.k > len(catalog):
         raise DataError(f"K = {s.k} is larger than the catalog ({len(catalog)} items)")
     prompts = [prompter.prompt_ids(e.history) for e in examples]
-    excluded = [list(e.history) for e in examples] if s.exclude_history else None
+    excluded = histories(examples, s.exclude_history)
     stats: Counter = Counter()
     if s.grounding == "trie":
         trie = CatalogTrie(prompter.all_answer_ids())
