@@ -1,4 +1,4 @@
-"""The relevance-diversity frontier of a finished run (issue 11): every re-ranker (popularity penalty, MMR,
+"""The relevance-diversity frontier of a finished run: every re-ranker (popularity penalty, MMR,
 calibration) at every weight on every stored base (the LLM models' embedding candidates, SASRec's and item-kNN's
 scores, the hybrids'), the hybrids' fusion weight, and every row of the run as a point. Nothing is retrained or
 regenerated: the bases are read from the run folder.

@@ -1,6 +1,6 @@
 """Is an LLM model degenerate? A table of a run is worth nothing when its LLM rows compare noise with noise
-(issue 14: a quickstart model answered "The (1994)" to 85% of the rows and all 64 self-play negatives of an
-iteration were one film). Per LLM row: the share of generations that are exact catalog titles and of distinct
+(a small model can answer "The (1994)" to most rows, and a self-play iteration can reject one film 64
+times). Per LLM row: the share of generations that are exact catalog titles and of distinct
 generations; per self-play iteration: the number of distinct rejected items. Warnings name what is degenerate.
 """
 

@@ -22,8 +22,8 @@ from sprec.names import d3_row, grounded_row, hybrid_row, model_row, stage_key, 
 # takes 1.97 s), from recorded stage times divided by their run's calibration: docs/results/goodreads-cpu
 # (calibration 0.98: SFT 1.73 s per example, DPO 2.28 per pair, recommending 0.74 per row, D3's beam search 2.1,
 # an SPRec iteration 4.6 per prompt, ranking 20 candidates 1.25-1.66 per row) and the quickstart (0.77: SFT 1.40
-# s per example on MovieLens' shorter titles). Until session 4 SFT was planned at 0.9 s, half the truth, so the
-# calibration alone predicted half the time left.
+# s per example on MovieLens' shorter titles). A per-unit cost far from the truth skews every time-left line
+# before the first stage of its kind finishes: the calibration only rescales it.
 SECONDS_PER_UNIT = {  # SmolLM2-135M, 2 cores at the reference speed
     "sft": 1.8,  # one SFT example (fast engine)
     "dpo": 2.3,  # one DPO pair (fast engine); an S-DPO row with m negatives counts 1 + 0.2 (m - 1)

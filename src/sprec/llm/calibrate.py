@@ -11,8 +11,8 @@ import torch
 from sprec.config import ModelConfig
 from sprec.llm.model import load_model
 
-# one forward pass of SmolLM2-135M-Instruct (fp32) over 4 x 160 tokens on an idle 2-core CPU here (median of 3,
-# 2026-11-26, a day whose stage speeds matched the plan's per-unit costs: 2.0 s per hybrid row of 20 candidates)
+# one forward pass of SmolLM2-135M-Instruct (fp32) over 4 x 160 tokens on an idle 2-core AVX2 CPU (median of 3,
+# measured when the stage speeds matched the plan's per-unit costs: 2.0 s per hybrid row of 20 candidates)
 REFERENCE_SECONDS = 1.97
 
 

@@ -1,5 +1,5 @@
 """Log-probabilities of answers under prompts, computing the LM head only where an answer token is predicted;
-for training (train/fast.py, train/dpo.py) and for scoring candidates (sprec/rank.py).
+for training (train/fast.py, train/dpo.py) and for scoring candidates (llm/scoring.py).
 
 Assumes a plain causal LM head (logits = lm_head(hidden)), true for Llama, SmolLM, Qwen, Mistral."""
 

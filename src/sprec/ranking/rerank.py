@@ -1,4 +1,4 @@
-"""Re-ranking of any model's candidates (SPREC.md section 5; issue 11): the classical answers to the relevance /
+"""Re-ranking of any model's candidates (SPREC.md section 5): the classical answers to the relevance /
 diversity trade-off, which SPRec has to beat. A base gives each row `candidates` (item ids, best first) and
 their relevance, rescaled to [0, 1] within the row: for the SFT model, minus the distance of each catalog title
 to its generation (the paper's embedding grounding); for a classical model or a hybrid, its own scores.
