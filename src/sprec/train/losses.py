@@ -43,14 +43,8 @@ def dpo_loss(
     return -F.logsigmoid(chosen - rejected), chosen.detach(), rejected.detach()
 
 
-def sdpo_loss(
-    policy_chosen: torch.Tensor,
-    policy_rejected: torch.Tensor,
-    ref_chosen: torch.Tensor,
-    ref_rejected: torch.Tensor,
-    beta: float,
-    rejected_mask: torch.Tensor | None = None,
-) -> Losses:
+def sdpo_loss(policy_chosen: torch.Tensor, policy_rejected: torch.Tensor, ref_chosen: torch.Tensor,
+              ref_rejected: torch.Tensor, beta: float, rejected_mask: torch.Tensor | None = None) -> Losses:
     """Per-example S-DPO losses. chosen: (B,); rejected: (B, M); rejected_mask (B, M) marks real negatives
     (rows may have fewer than M). Returns losses (B,), chosen rewards (B,), rejected rewards (B, M)."""
     chosen, rejected = _rewards(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta)
@@ -60,14 +54,8 @@ def sdpo_loss(
     return -F.logsigmoid(-torch.logsumexp(margins, dim=1)), chosen.detach(), rejected.detach()
 
 
-def dmpo_loss(
-    policy_chosen: torch.Tensor,
-    policy_rejected: torch.Tensor,
-    ref_chosen: torch.Tensor,
-    ref_rejected: torch.Tensor,
-    beta: float,
-    rejected_mask: torch.Tensor | None = None,
-) -> Losses:
+def dmpo_loss(policy_chosen: torch.Tensor, policy_rejected: torch.Tensor, ref_chosen: torch.Tensor,
+              ref_rejected: torch.Tensor, beta: float, rejected_mask: torch.Tensor | None = None) -> Losses:
     """Per-example DMPO losses; shapes as sdpo_loss (the average runs over the real negatives of each row)."""
     chosen, rejected = _rewards(policy_chosen, policy_rejected, ref_chosen, ref_rejected, beta)
     mask = torch.ones_like(rejected, dtype=torch.bool) if rejected_mask is None else rejected_mask
