@@ -1,10 +1,17 @@
+"""Fixtures every test folder shares: the real data and tokenizer, a tiny model. Tests that need ../shared (the
+real datasets) are marked `shared` by their fixture, so `pytest -m "not shared"` runs the rest anywhere."""
+
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-FIXTURES = Path(__file__).parent / "fixtures"
+from tests.helpers import ROOT, SHARED
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "shared" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.shared)
 
 
 @pytest.fixture(scope="session")
@@ -53,23 +60,3 @@ def tiny_cfg(tiny_model_dir):
     from sprec.config import ModelConfig
 
     return ModelConfig(name=str(tiny_model_dir))
-
-
-def tiny_d3_config(model_dir, run_dir) -> dict:
-    """A whole experiment in seconds: the hand-made D3 fixture (6 items) and the tiny model."""
-    d3 = FIXTURES / "d3"
-    return {
-        "run_dir": str(run_dir),
-        "data": {"name": "d3", "source": "d3-csv", "genre_groups": ["fiction", "romance"],
-                 "paths": {s: str(d3 / f"{s}.csv") for s in ("train", "valid", "test")}
-                 | {"items": str(d3 / "items.txt"), "genres": str(d3 / "name2genre.json")}},
-        "methods": ["popularity", "sft", "dpo", "sprec"],
-        "groundings": ["trie"],
-        "eval": {"ks": [1, 2]},
-        "model": {"name": str(model_dir)},
-        "sft": {"examples": 4, "batch_size": 1, "eval_examples": 0, "learning_rate": 1.0e-3},
-        "dpo": {"batch_size": 1, "grad_accum": 1},
-        "selfplay": {"iterations": 1, "prompts": 4, "batch_size": 4,
-                     "sft": {"batch_size": 1, "eval_examples": 0}, "dpo": {"batch_size": 1, "grad_accum": 1}},
-        "recommend": {"batch_size": 4},
-    }  # fmt: skip

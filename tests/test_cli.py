@@ -1,17 +1,10 @@
 """The command line: every subcommand documented, SPRec-format evaluation, one-line errors."""
 
 import json
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
-
-
-def sprec(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "sprec.cli", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)  # fmt: skip
+from tests.helpers import ROOT, sprec
 
 
 def test_help_lists_every_subcommand():

@@ -12,7 +12,7 @@ from sprec.llm.generate import recommend
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.train.sft import sft_summary, train_sft
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 @pytest.fixture(scope="module")

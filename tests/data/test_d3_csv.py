@@ -8,7 +8,7 @@ from sprec.config import DataConfig, from_dict
 from sprec.data.d3_csv import read_d3
 from sprec.data.readers import prepare_dataset
 from sprec.errors import DataError
-from tests.conftest import FIXTURES
+from tests.helpers import FIXTURES
 
 D3 = FIXTURES / "d3"
 PATHS = {s: str(D3 / f"{s}.csv") for s in ("train", "valid", "test")} | {
@@ -86,7 +86,7 @@ def test_genre_groups_without_a_config_leave_out_a_label_every_item_has(tmp_path
 @pytest.mark.parametrize("name", ["d3-csv-example", "ml-latest-small", "ml-100k", "goodreads"])
 def test_every_shipped_data_config_prepares(name, shared):
     from sprec.config import load_data_config
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     ds = prepare_dataset(load_data_config(ROOT / f"configs/data/{name}.yaml"))
     assert ds.splits["test"] and ds.catalog.genre_groups

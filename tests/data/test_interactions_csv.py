@@ -81,7 +81,7 @@ def test_csv_config_needs_both_files_and_known_column_roles():
 
 
 def test_sprec_data_prepare_reads_a_csv_log_and_names_a_bad_row_in_one_line(tmp_path):
-    from tests.test_cli import sprec
+    from tests.helpers import sprec
 
     log = read_recbole(bundled_recbole_dataset("ml-100k"))
     inter = write_csv(tmp_path / "interactions.csv", ["user_id", "item_id", "timestamp"],

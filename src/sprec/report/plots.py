@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 
 from sprec.data.dataset import Catalog, Example  # noqa: E402
 from sprec.evaluation import metrics as M  # noqa: E402
+from sprec.names import grounding_of
 
 STYLES = [("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"), ((0, (5, 1)), "v"), ((0, (1, 1)), "P"),
           ((0, (3, 1, 1, 1)), "X"), ("-", "*")]  # (line style, marker) per curve of a panel: overlaps stay visible
@@ -27,7 +28,9 @@ def exposure_by_popularity(topk: dict[str, np.ndarray], catalog: Catalog, target
     order = np.argsort(-catalog.popularity, kind="stable")
     decile = np.empty(len(catalog), dtype=int)
     decile[order] = np.arange(len(catalog)) * bins // len(catalog)
-    families = {"classical and hybrid": [n for n in topk if "(" not in n], "LLM": [n for n in topk if "(" in n]}
+    generated = {n for n in topk if grounding_of(n) is not None}  # rows whose lists an LLM generated
+    families = {"classical and hybrid": [n for n in topk if n not in generated],
+                "LLM": [n for n in topk if n in generated]}
     families = {f: names for f, names in families.items() if names}
     fig, axes = plt.subplots(1, len(families), figsize=(7 * len(families), 4.8), squeeze=False, sharey=True)
     x = np.arange(1, bins + 1)

@@ -8,7 +8,7 @@ from sprec.config import RunConfig, from_dict, load_run_config
 from sprec.data.dataset import Dataset
 from sprec.errors import ConfigError
 from sprec.experiment.pipeline import run
-from tests.conftest import ROOT, tiny_d3_config
+from tests.helpers import ROOT, tiny_d3_config
 
 
 def test_quickstart_runs_and_resumes(tmp_path):
@@ -124,13 +124,7 @@ def test_hybrid_rows_rank_the_retrievers_candidates(tiny_model_dir, tmp_path):
     assert [row[:2] for row in hybrid["topk"]] == [row[:2] for row in preds["itemknn"]["topk"]]
     assert hybrid["weight"] == 0.0 and hybrid["weight_from"] == "config" and len(hybrid["validation_ndcg_at_10"]) == 11
     assert results["itemknn > sft"] == results["itemknn"]
-    # the same two-stage system serves any rows (`sprec recommend --hybrid`): the run's own lists come back
-    from sprec.analysis.two_stage import hybrid_recommend
-    from sprec.data.dataset import Dataset
-
-    test = Dataset.load(tmp_path / "run/data").splits["test"]
-    topk, used = hybrid_recommend(tmp_path / "run/models/sft", test, 2, exclude_history=False)
-    assert topk.tolist() == [row[:2] for row in hybrid["topk"]] and used["weight"] == 0.0
+    assert json.loads((tmp_path / "run/run.json").read_text())["llm_speed_calibration"] > 0  # measured at start
     text = (tmp_path / "run/results.md").read_text()
     assert "## Hybrid: the fusion weight" in text and "| itemknn > sft | sum | a = 0.0 (config) |" in text
     assert (tmp_path / "run/plots/hybrid_validation.png").exists()
@@ -167,44 +161,6 @@ def test_selfplay_evaluate_last_gives_rows_to_the_last_iteration_only_and_all_ad
         from_dict(RunConfig, raw | {"selfplay": raw["selfplay"] | {"evaluate": "first"}})
 
 
-def test_frontier_sweeps_every_base_and_weight_zero_is_the_base(tiny_model_dir, tmp_path):
-    from sprec.analysis.frontier import frontier
-
-    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
-    raw |= {"methods": ["popularity", "itemknn", "sft", "hybrid"], "groundings": ["embedding"],
-            "hybrid": {"retriever": "itemknn", "candidates": 5}}  # fmt: skip
-    cfg = from_dict(RunConfig, raw)
-    rows = run(cfg)["history allowed"]
-    assert json.loads((tmp_path / "run/run.json").read_text())["llm_speed_calibration"] > 0  # measured at start
-    points = frontier(cfg)
-    for name in ("frontier.md", "frontier.csv", "frontier.json", "frontier.png"):
-        assert (tmp_path / "run/frontier" / name).exists(), name
-    keys = {(p["base"], p["knob"]) for p in points}
-    assert {("sft (embedding)", "calibration"), ("itemknn", "MMR"), ("itemknn > sft", "fusion weight a"),
-            ("popularity", "run row")} <= keys  # fmt: skip
-    assert len([p for p in points if p["base"] == "itemknn" and p["knob"] == "calibration"]) == 11
-
-    def at(base, knob, weight):
-        return next(p for p in points if p["base"] == base and p["knob"] == knob and p["weight"] == weight)
-
-    # weight 0 of every re-ranker is the base's own list: item-kNN's row, measure for measure
-    for knob in ("popularity penalty", "MMR", "calibration"):
-        point = at("itemknn", knob, 0.0)
-        assert [point[m] for m in ("HR", "NDCG", "DivRatio", "ORRatio", "MGU")] == pytest.approx(
-            [rows["itemknn"]["2"][m] for m in ("HR", "NDCG", "DivRatio", "ORRatio", "MGU")])  # fmt: skip
-    hybrid = json.loads((tmp_path / "run/predictions/itemknn-sft.json").read_text())
-    own = at("itemknn > sft", "fusion weight a", hybrid["weight"])
-    assert own["NDCG"] == pytest.approx(rows["itemknn > sft"]["2"]["NDCG"])  # the hybrid's own weight: its row
-    assert any(p["pareto_MGU"] for p in points)
-    # the stored lists evaluated again (`sprec evaluate --run`): as they are, and with history excluded
-    from sprec.analysis.reevaluate import evaluate_run
-
-    same, _ = evaluate_run(tmp_path / "run", False, [1, 2])
-    assert same["popularity"] == rows["popularity"] and same["sft (embedding)"] == rows["sft (embedding)"]
-    excluded, notes = evaluate_run(tmp_path / "run", True, [1, 2])
-    assert {"popularity", "itemknn", "sft (embedding)"} <= set(excluded)  # SFT grounded again from its texts
-    assert all("left out" in n for n in notes)
-    assert "At NDCG@2 >= " in (tmp_path / "run/frontier/frontier.md").read_text()
 
 
 def test_reweighted_sft_dmpo_and_semantic_negatives_are_rows(tiny_model_dir, tmp_path):
@@ -257,28 +213,6 @@ def test_settings_of_a_method_count_once_a_run_has_used_them(tmp_path):
             _check_same_config(tmp_path, now | {"methods": methods})
 
 
-def test_frontier_answers_compare_llm_systems_first_then_count_the_classical_ones():
-    from sprec.analysis.frontier import answers
-
-    def point(base, knob, ndcg, div, orr, mgu, weight=None):
-        return {"base": base, "knob": knob, "weight": weight, "HR": 0.0, "NDCG": ndcg, "DivRatio": div,
-                "ORRatio": orr, "MGU": mgu}  # fmt: skip
-
-    points = [point("sft (embedding)", "run row", 0.02, 0.12, 0.09, 0.011),
-              point("sprec t=2 (embedding)", "run row", 0.04, 0.14, 0.06, 0.012),
-              point("sft (embedding)", "calibration", 0.021, 0.11, 0.10, 0.007, 0.5),  # beats SFT on MGU only
-              point("sprec t=2 (embedding)", "MMR", 0.041, 0.15, 0.07, 0.013, 0.3),
-              point("itemknn", "run row", 0.12, 0.27, 0.02, 0.006),
-              point("itemknn > sft", "fusion weight a", 0.12, 0.27, 0.02, 0.006, 0.0)]  # item-kNN's own list
-
-    lines = answers(points, 10)
-    assert lines[1] == ("- At NDCG@10 >= 0.0200 (sft (embedding)): higher DivRatio@10 0.1500: sprec t=2 (embedding) + "
-                        "MMR 0.3; lower ORRatio@10 0.0600: sprec t=2 (embedding); lower MGU@10 0.0070: "
-                        "sft (embedding) + calibration 0.5")  # fmt: skip
-    assert lines[2].startswith("- At NDCG@10 >= 0.0400 (sprec t=2 (embedding)): higher DivRatio@10 0.1500")
-    assert "lower ORRatio@10 0.0600: sprec t=2 (embedding) (the row itself)" in lines[2]
-    assert lines[4].startswith("Counting the classical baselines and their re-rankings, at NDCG@10 >= 0.0400")
-    assert lines[4].endswith("lower MGU@10 0.0060: itemknn")
 
 
 def test_imported_rows_join_the_table_with_differences_and_a_changed_file_is_evaluated_again(tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from sprec.config import load_run_config
 from sprec.experiment.size_curve import collect, point_config, write_curve
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def fake_run(d: Path, examples: int, epochs: float, hr: float, exact: int, rows: int = 4) -> Path:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import ROOT, tiny_d3_config
+from tests.helpers import ROOT, tiny_d3_config
 
 
 def test_accelerate_launch_two_cpu_processes(tiny_model_dir, tmp_path):

@@ -4,7 +4,7 @@ import pytest
 
 from sprec.config import load_run_config
 from sprec.experiment.progress import SECONDS_PER_UNIT, RunProgress, plan_run, speeds, stage_kind, time_left
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_time_left_before_any_stage_is_the_plan_times_the_llm_calibration():

@@ -4,7 +4,7 @@ import pytest
 
 from sprec.config import DataConfig, RunConfig, from_dict, load_data_config, load_run_config
 from sprec.errors import ConfigError
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 CONFIGS = sorted((ROOT / "configs").rglob("*.yaml"))
 

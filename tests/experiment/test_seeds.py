@@ -8,7 +8,7 @@ from sprec.config import RunConfig, from_dict
 from sprec.errors import ConfigError
 from sprec.experiment.pipeline import run
 from sprec.experiment.seeds import aggregate, for_seed, mean_sd
-from tests.conftest import tiny_d3_config
+from tests.helpers import tiny_d3_config
 
 
 def test_mean_and_sample_sd_by_hand():

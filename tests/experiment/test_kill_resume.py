@@ -12,7 +12,7 @@ import torch
 import yaml
 from safetensors.torch import load_file
 
-from tests.conftest import tiny_d3_config
+from tests.helpers import tiny_d3_config
 
 # Runs `sprec run` with one Trainer method wrapped so that the process SIGKILLs itself at a chosen moment: after
 # the model weights of a checkpoint are written but before its optimizer and trainer state (a checkpoint half

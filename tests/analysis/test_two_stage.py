@@ -1,0 +1,27 @@
+"""`sprec recommend --hybrid`: a finished run's two-stage system serves any rows with the choices its run made."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sprec.analysis.two_stage import hybrid_recommend
+from sprec.data.dataset import Dataset
+from sprec.errors import DataError
+
+
+def test_the_runs_own_lists_come_back_for_its_test_rows(finished_run):
+    cfg, _ = finished_run
+    run_dir = Path(cfg.run_dir)
+    stored = json.loads((run_dir / "predictions/itemknn-sft.json").read_text())
+    test = Dataset.load(run_dir / "data").splits["test"]
+    topk, used = hybrid_recommend(run_dir / "models/sft", test, 2, exclude_history=False)
+    assert topk.tolist() == [row[:2] for row in stored["topk"]]
+    assert used == {"retriever": "itemknn", "weight": stored["weight"], "llm_score": stored["llm_score"]}
+
+
+def test_a_model_folder_outside_a_run_is_refused(tmp_path):
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / "adapter/adapter_config.json").write_text("{}")
+    with pytest.raises(DataError):
+        hybrid_recommend(tmp_path, [], 2)
