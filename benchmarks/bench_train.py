@@ -44,7 +44,7 @@ def run_case(case: str, tmp: Path) -> dict:
     from sprec.train.sft import sft_summary, train_sft, training_subset
 
     ds = prepare_dataset(load_data_config(ROOT / "configs/data/goodreads.yaml"), tmp / "data")
-    cfg = ModelConfig()
+    cfg = ModelConfig(dtype="float32")  # the float32 baseline these benchmarks measured (bench_precision: bf16)
     model, tok = load_model(cfg)
     n_params = sum(p.numel() for n, p in model.named_parameters() if "embed" not in n)
     hidden, vocab = model.config.hidden_size, model.config.vocab_size

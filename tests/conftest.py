@@ -59,4 +59,4 @@ def tiny_model_dir(smol_tokenizer, tmp_path_factory):
 def tiny_cfg(tiny_model_dir):
     from sprec.config import ModelConfig
 
-    return ModelConfig(name=str(tiny_model_dir))
+    return ModelConfig(name=str(tiny_model_dir), dtype="float32")  # exact comparisons: one precision everywhere

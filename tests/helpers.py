@@ -27,7 +27,7 @@ def tiny_d3_config(model_dir, run_dir) -> dict:
         "methods": ["popularity", "sft", "dpo", "sprec"],
         "groundings": ["trie"],
         "eval": {"ks": [1, 2]},
-        "model": {"name": str(model_dir)},
+        "model": {"name": str(model_dir), "dtype": "float32"},  # the same lists on every CPU (bf16: its own test)
         "sft": {"examples": 4, "batch_size": 1, "eval_examples": 0, "learning_rate": 1.0e-3},
         "dpo": {"batch_size": 1, "grad_accum": 1},
         "selfplay": {"iterations": 1, "prompts": 4, "batch_size": 4,

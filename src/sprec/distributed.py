@@ -1,7 +1,9 @@
-"""Running under `accelerate launch` (several GPUs, or `--cpu --num_processes 2`): the Trainer spreads each
-training stage over the processes; everything else (data, generation, evaluation, files) is done by the
-main process first, and the others then find its outputs on disk and skip the work (every stage skips
-what is already written). A single process needs none of this and pays nothing for it."""
+"""Running under `accelerate launch` (several GPUs, or `--multi_gpu --num_processes 2` on CPUs): the Trainer
+spreads each training stage over the processes, and the inference stages (recommendation passes, self-play
+negatives, candidate scoring, D3) give each process a contiguous share of the rows and gather the results in
+row order (`share`, `gathered`); files are written by the main process. Everything else (data, classical models,
+evaluation, reports) is done by the main process first, and the others then find its outputs on disk and skip
+the work. A single process needs none of this and pays nothing for it."""
 
 from __future__ import annotations
 
@@ -44,6 +46,25 @@ def is_main_process() -> bool:
 def wait_for_everyone() -> None:
     if is_distributed():
         _state().wait_for_everyone()
+
+
+def share(n: int) -> slice:
+    """This process's contiguous share of n rows: all of them in a single process."""
+    if not is_distributed():
+        return slice(0, n)
+    state = _state()
+    k, i = state.num_processes, state.process_index
+    return slice(n * i // k, n * (i + 1) // k)
+
+
+def gathered(mine: list) -> list:
+    """Every process's `mine` (results of its share(n) of the rows), concatenated in process order on every
+    process: the rows' results in their original order."""
+    if not is_distributed():
+        return list(mine)
+    from accelerate.utils import gather_object
+
+    return [row for part in gather_object([list(mine)]) for row in part]
 
 
 def use_threads(requested: int | None) -> tuple[int, int]:

@@ -260,3 +260,20 @@ def test_imported_rows_join_the_table_with_differences_and_a_changed_file_is_eva
     cfg.imported = {"itemknn": str(tmp_path / "theirs.json")}
     with pytest.raises(ConfigError, match="'itemknn' is also a row of the run's methods"):
         run(cfg)
+
+
+def test_a_bfloat16_run_trains_float32_adapters_scores_in_bf16_and_says_so(tiny_model_dir, tmp_path):
+    from safetensors.torch import load_file
+
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["itemknn", "sft", "hybrid"], "groundings": [], "hybrid": {"retriever": "itemknn"},
+            "model": raw["model"] | {"dtype": "bfloat16"}}  # forced: runs (slowly) on CPUs without fast bf16 too
+    results = run(from_dict(RunConfig, raw))["history allowed"]
+    assert list(results) == ["itemknn", "itemknn > sft"]
+    info = json.loads((tmp_path / "run/run.json").read_text())
+    assert info["precision"]["dtype"] == "bfloat16" and info["precision"]["why"] == "set by model.dtype"
+    assert info["precision"]["instruction_set"] in info["precision"]["device"]
+    header = (tmp_path / "run/results.md").read_text().splitlines()[2]
+    assert header.startswith("Computed on CPU (") and "LLM in bfloat16 (set by model.dtype)" in header
+    weights = load_file(next((tmp_path / "run/models/sft").rglob("adapter_model.safetensors")))
+    assert {str(w.dtype) for w in weights.values()} == {"torch.float32"}  # LoRA trained in float32 (autocast)

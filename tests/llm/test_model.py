@@ -31,7 +31,7 @@ def test_adapter_round_trip(tiny_cfg, tmp_path):
     base, _ = load_model(tiny_cfg)
     assert not torch.allclose(_logits(base, tok), before, atol=1e-3)
     merged = export_merged(fresh, tok, tmp_path / "merged")
-    again, _ = load_model(ModelConfig(name=str(merged)))
+    again, _ = load_model(ModelConfig(name=str(merged), dtype="float32"))
     assert torch.allclose(_logits(again, tok), before, atol=1e-4)
 
 

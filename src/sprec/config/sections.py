@@ -94,15 +94,17 @@ class LoraSettings:
 @dataclass
 class ModelConfig:
     name: str = EMBEDDED_MODEL  # or any Hugging Face causal LM id or local path
-    dtype: str = "float32"  # float32 | bfloat16
+    # auto: bfloat16 where the hardware multiplies it fast (AMX, AVX-512 BF16, a CUDA GPU with bf16), else float32;
+    # float32 | bfloat16 force it (sprec.llm.precision)
+    dtype: str = "auto"
     lora: LoraSettings = field(default_factory=LoraSettings)
     system_prompt: str | None = "You recommend {noun}s."  # None: the chat template's own default
     max_prompt_tokens: int = 512  # longer histories lose their oldest items (counted)
     allow_download: bool = False  # fetch a hub id that is not cached (sprec runs offline otherwise; sprec.hub)
 
     def __post_init__(self):
-        if self.dtype not in ("float32", "bfloat16"):
-            raise ConfigError(f"model.dtype: choose float32 or bfloat16, got {self.dtype!r}")
+        if self.dtype not in ("auto", "float32", "bfloat16"):
+            raise ConfigError(f"model.dtype: choose auto, float32 or bfloat16, got {self.dtype!r}")
 
 
 @dataclass
@@ -136,7 +138,7 @@ class SFTSettings:
     eval_examples: int = 64  # validation loss on this many valid rows (0 = none)
     eval_every: int = 50  # optimizer steps between validation losses (the paper's code: every step)
     save_every: int = 50  # optimizer steps between resumable checkpoints
-    bf16: bool = False  # bf16 autocast (AVX-512 BF16 here); fp32 otherwise
+    bf16: bool | None = None  # bf16 autocast; null: when the model computes in bfloat16 (model.dtype)
     gradient_checkpointing: bool = False  # saves memory for big models; only costs time at 135M (TRL's default: on)
     tensorboard: bool = False
     engine: str = "fast"  # fast: sprec's loss step (logits only where the loss is); trl: TRL's own step
@@ -162,7 +164,7 @@ class DPOSettings:
     grad_accum: int = 2
     warmup_ratio: float = 0.05
     save_every: int = 50  # optimizer steps between resumable checkpoints
-    bf16: bool = False
+    bf16: bool | None = None  # bf16 autocast; null: when the model computes in bfloat16 (model.dtype)
     gradient_checkpointing: bool = False
     engine: str = "fast"  # fast: shared-prompt step, reference log-probs once; trl: TRL's DPOTrainer (1 negative)
     loss: str = "sdpo"  # sdpo (DPO with one negative) | dmpo: the chosen answer against the negatives' average

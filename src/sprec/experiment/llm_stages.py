@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import numpy as np
 
 from sprec.config import LLM_METHODS, OFFLINE_PREFERENCE, RunConfig
 from sprec.data.dataset import Dataset, histories
+from sprec.distributed import gathered, is_distributed, is_main_process, main_process_first, share, wait_for_everyone
 from sprec.errors import ConfigError
 from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
 from sprec.experiment.layout import run_scorer
@@ -64,9 +66,18 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Ite
             yield model_row(method, t + 1), adapter, iteration_seconds(models / method, t + 1)
 
 
+def summed(counts: list[dict]) -> dict:
+    """The processes' counts added up, key by key (zeros kept: a count of 0 is a finding)."""
+    total: Counter = Counter()
+    for c in counts:
+        total.update(c)
+    return dict(total)
+
+
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path,
                 split: str = "test") -> None:  # fmt: skip
-    """Recommend for the rows of `split` with one grounding mode; writes predictions and the raw generations."""
+    """Recommend for the rows of `split` with one grounding mode; writes predictions and the raw generations. Every
+    process of the run calls it: each recommends for its share of the rows (sprec.distributed)."""
     if path.exists():
         return
     model, tok = load_model(cfg.model, adapter)
@@ -77,11 +88,15 @@ def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding
     k = list_length(cfg.eval, rows, len(ds.catalog)) if filterable else max(cfg.eval.ks)
     s = dataclasses.replace(cfg.recommend, grounding=grounding, k=k, exclude_history=cfg.eval.generate_excluding)
     start = time.time()
-    rec = recommend(model, tok, prompter, rows, s, cache_dir=path.parent)
-    write_jsonl(path.with_suffix(".generations.jsonl"), ({"row": i, "generated": g, "topk": t}
-                for i, (g, t) in enumerate(zip(rec.generations, rec.topk, strict=True))))  # fmt: skip
-    save_predictions(path, rec.topk, **prediction_meta(name, ds.name, cfg.eval, filterable, grounding=grounding,
-                     stats={**rec.stats, **prompter.stats}, seconds=round(time.time() - start, 1), split=split))
+    rec = recommend(model, tok, prompter, rows[share(len(rows))], s, cache_dir=path.parent)
+    topk, generations = gathered(rec.topk), gathered(rec.generations)
+    stats = summed(gathered([{**rec.stats, **prompter.stats}]))
+    if is_main_process():
+        write_jsonl(path.with_suffix(".generations.jsonl"), ({"row": i, "generated": g, "topk": t}
+                    for i, (g, t) in enumerate(zip(generations, topk, strict=True))))  # fmt: skip
+        save_predictions(path, topk, **prediction_meta(name, ds.name, cfg.eval, filterable, grounding=grounding,
+                         stats=stats, seconds=round(time.time() - start, 1), split=split))  # fmt: skip
+    wait_for_everyone()
 
 
 # re-ranker -> (its weight's setting, the measure a weight chosen on validation optimises, higher is better)
@@ -119,7 +134,8 @@ def reranked(method: str, cand: np.ndarray, rel: np.ndarray, vectors: np.ndarray
 
 def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
     """Re-rank the SFT model's embedding candidates for the test rows (rerank-pop / -mmr / -calibrated), at the
-    configured weight or at the weight chosen on the validation rows (RerankSettings)."""
+    configured weight or at the weight chosen on the validation rows (RerankSettings). Every process of the run
+    calls it (the SFT model's lists are made by all); the main process writes."""
     if path.exists():
         return
     setting, measure, higher = RERANKERS[method]
@@ -138,9 +154,13 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
     cand, rel = sft_candidates(ds, cfg, "test", pred_dir, embedder, vectors)
     start, test = time.time(), ds.splits["test"]
     topk = reranked(method, cand, rel, vectors, test, ds, list_length(cfg.eval, test, len(ds.catalog)), weight)
+    if not is_main_process():
+        wait_for_everyone()
+        return
     save_predictions(path, topk, **prediction_meta(grounded_row(method, "embedding"), ds.name, cfg.eval,
                      grounding="embedding", candidates_from=sft_predictions(pred_dir, "test").name, weight=weight,
                      **chosen, seconds=round(time.time() - start, 1)))  # fmt: skip
+    wait_for_everyone()
 
 
 def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):
@@ -182,30 +202,26 @@ def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path, only: list[str] | 
 def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> None:
     """The retriever's candidates ranked by fusing its scores with the LLM's (the LLM score variant and the
     weight chosen on the validation split unless the config fixes them); writes the full ranking of the
-    candidates as predictions. The LLM's log-probs are cached beside them, resumable within a split."""
+    candidates as predictions. The LLM's log-probs are cached beside them, resumable within a split. Every
+    process of the run calls it: each scores its share of the rows (sprec.distributed)."""
     if path.exists():
         return
     start, h = time.time(), cfg.hybrid
-    cands = {split: retriever_candidates(ds, cfg, run_dir, split) for split in ("valid", "test")}
+    with main_process_first():
+        cands = {split: retriever_candidates(ds, cfg, run_dir, split) for split in ("valid", "test")}
     model, tok = load_model(cfg.model, adapter)
     prompter = Prompter.for_run(tok, ds, cfg.model)
     raw = {}
     for split, c in cands.items():
-        cache = path.with_name(f"{path.stem}.{split}-logps.npz")
-        if not cache.exists():
-            logps, lengths = candidate_logps(model, prompter, ds.splits[split], c.ids,
-                                             desc=f"{name}: LLM scores of {split} candidates",
-                                             partial=cache.with_suffix(".partial.npz"))  # fmt: skip
-            write_npz(cache, logps=logps, lengths=lengths)
-            cache.with_suffix(".partial.npz").unlink(missing_ok=True)
-        with np.load(cache) as f:
-            raw[split] = (f["logps"], f["lengths"])
+        cache, desc = path.with_name(f"{path.stem}.{split}-logps.npz"), f"{name}: LLM scores of {split} candidates"
+        raw[split] = scored_split(model, prompter, ds.splits[split], c.ids, cache, desc)
     prior = None
     if h.calibrate is not False:
         items = np.unique(np.concatenate([c.ids.ravel() for c in cands.values()]))
         cache = path.with_name(f"{path.stem}.prior-logps.npz")
-        if not cache.exists():
-            write_npz(cache, items=items, logps=prior_logps(model, prompter, items))
+        with main_process_first():  # a few passes: not worth splitting
+            if not cache.exists():
+                write_npz(cache, items=items, logps=prior_logps(model, prompter, items))
         with np.load(cache) as f:
             prior = {split: per_candidate(f["items"], f["logps"], c.ids) for split, c in cands.items()}
     variants = [(n, c) for n in ([h.normalise] if h.normalise is not None else [False, True])
@@ -219,6 +235,9 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     chosen, weight, curves = choose_variant(cands["valid"], {labels[v]: scores("valid", v) for v in variants},
                                             targets, h.weight)  # fmt: skip
     variant = next(v for v in variants if labels[v] == chosen)
+    if not is_main_process():
+        wait_for_everyone()
+        return
     # both scores of the test candidates, for re-fusing at other weights (sprec.analysis.frontier)
     write_npz(path.with_name(f"{path.stem}.test-scores.npz"), ids=cands["test"].ids, retriever=cands["test"].scores,
               llm=scores("test", variant))  # fmt: skip
@@ -230,6 +249,24 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
                                        validation_curves={n: {str(w): v for w, v in c.items()}
                                                           for n, c in curves.items()},
                                        seconds=round(time.time() - start, 1)))  # fmt: skip
+    wait_for_everyone()
+
+
+def scored_split(model, prompter: Prompter, rows: list, ids: np.ndarray, cache: Path,
+                 desc: str) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(log-probs, answer lengths) of the candidates `ids` of `rows`, cached in `cache`: each process scores its
+    share of the rows (resumable in a partial file of its own) and every process gets them all."""
+    if cache.exists():
+        with np.load(cache) as f:
+            return f["logps"], f["lengths"]
+    part = share(len(rows))
+    partial = cache.with_suffix(f".partial{part.start}.npz" if is_distributed() else ".partial.npz")
+    logps, lengths = candidate_logps(model, prompter, rows[part], ids[part], desc=desc, partial=partial)
+    logps, lengths = np.array(gathered(list(logps))), np.array(gathered(list(lengths)))
+    if is_main_process():
+        write_npz(cache, logps=logps, lengths=lengths)
+    partial.unlink(missing_ok=True)
+    return logps, lengths
 
 
 def assistant_probabilities(method: str, scores: np.ndarray) -> np.ndarray:
@@ -242,7 +279,8 @@ def assistant_probabilities(method: str, scores: np.ndarray) -> np.ndarray:
 
 
 def predict_d3(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> None:
-    """The model's trie beam search with the run's classical assistant added at each step (D3)."""
+    """The model's trie beam search with the run's classical assistant added at each step (D3); each process of
+    the run decodes its share of the rows."""
     if path.exists():
         return
     start, test = time.time(), ds.splits["test"]
@@ -251,8 +289,12 @@ def predict_d3(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: P
     prompter = Prompter.for_run(tok, ds, cfg.model)
     s = dataclasses.replace(cfg.recommend, grounding="trie", k=max(cfg.eval.ks), num_beams=0,
                             exclude_history=cfg.eval.generate_excluding)  # fmt: skip
-    rec = recommend(model, tok, prompter, test, s, cache_dir=path.parent, assistant=probs,
+    part = share(len(test))
+    rec = recommend(model, tok, prompter, test[part], s, cache_dir=path.parent, assistant=probs[part],
                     assistant_weight=cfg.d3.weight)  # fmt: skip
-    meta = prediction_meta(name, ds.name, cfg.eval, filterable=False, grounding="trie", assistant=cfg.d3.assistant,
-                           weight=cfg.d3.weight, seconds=round(time.time() - start, 1))  # fmt: skip
-    save_predictions(path, rec.topk, **meta)
+    topk = gathered(rec.topk)
+    if is_main_process():
+        meta = prediction_meta(name, ds.name, cfg.eval, filterable=False, grounding="trie",
+                               assistant=cfg.d3.assistant, weight=cfg.d3.weight, seconds=round(time.time() - start, 1))
+        save_predictions(path, topk, **meta)
+    wait_for_everyone()

@@ -53,6 +53,21 @@ def versions() -> dict[str, str]:
     return out
 
 
+def machine_precision(cfg: RunConfig) -> dict[str, str]:
+    """What computed this run: the LLM's dtype (model.dtype resolved on this machine), the device and its
+    instruction set (float32 results differ in their last bits between AVX2 and AVX-512)."""
+    from sprec.llm.precision import instruction_set, resolve
+
+    p = resolve(cfg.model.dtype)
+    return {"dtype": p.dtype, "device": p.device, "instruction_set": instruction_set(), "why": p.why}
+
+
+def machine_line(precision: dict, versions: dict) -> str:
+    """The report's line on what produced its numbers."""
+    libs = ", ".join(f"{k} {versions[k]}" for k in ("torch", "transformers") if k in versions)
+    return f"Computed on {precision['device']}, LLM in {precision['dtype']} ({precision['why']}); {libs}."
+
+
 def _changed_settings(recorded, current, where: str = "") -> list[str]:
     """Dotted names of the settings the earlier run recorded that differ now (settings a newer sprec added or
     dropped do not count: `current` holds every setting sprec has, defaults included)."""
@@ -188,8 +203,7 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
     if method.startswith("rerank-"):
         name = grounded_row(method, "embedding")
         path = run_dir / "predictions" / f"{generated_stem(method, 'embedding')}.json"
-        with main_process_first():
-            rerank_sft(method, ds, cfg, path)
+        rerank_sft(method, ds, cfg, path)  # every process: the SFT lists it re-ranks are made by all
         progress.record(stage_key(name, "rerank"), load_predictions(path).meta.get("seconds"), path)
         return {name: path}
     out = {}
@@ -198,8 +212,7 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
         for g in cfg.groundings if cfg.selfplay.evaluated(model_name) else ():
             name = grounded_row(model_name, g)
             out[name] = run_dir / "predictions" / f"{generated_stem(model_name, g)}.json"
-            with main_process_first():
-                predict_llm(name, adapter, ds, cfg, g, out[name])
+            predict_llm(name, adapter, ds, cfg, g, out[name])  # every process: each recommends for a share
             # as recorded by the stage itself, so that a resumed run keeps the times of earlier sessions
             progress.record(stage_key(name, "recommend"), load_predictions(out[name]).meta.get("seconds"), out[name])
     return out
@@ -218,8 +231,7 @@ def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pro
         else:
             name, stem, predict, stage = d3_row(model_name), d3_stem(model_name), predict_d3, "recommend"
         out[name] = run_dir / "predictions" / f"{stem}.json"
-        with main_process_first():
-            predict(name, adapter, ds, cfg, run_dir, out[name])
+        predict(name, adapter, ds, cfg, run_dir, out[name])  # every process: each scores or decodes a share
         progress.record(stage_key(name, stage), load_predictions(out[name]).meta.get("seconds"), out[name])
     return out
 
@@ -270,7 +282,12 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
               "config's `threads` or OMP_NUM_THREADS sets it)", file=sys.stderr, flush=True)  # fmt: skip
     cfg_dict = json.loads(json.dumps(dataclasses.asdict(cfg)))
     timings: dict[str, float] = {}
-    info = {"config": cfg_dict, "versions": versions(), "seed": cfg.seed, "wall_seconds": timings}
+    precision = machine_precision(cfg)
+    if is_main_process():
+        print(f"[sprec run] LLM precision: {precision['dtype']} on {precision['device']} ({precision['why']})",
+              file=sys.stderr, flush=True)  # fmt: skip
+    info = {"config": cfg_dict, "versions": versions(), "seed": cfg.seed, "precision": precision,
+            "wall_seconds": timings}  # fmt: skip
     with main_process_first():
         earlier = read_json(run_dir / "run.json").get("wall_seconds", {}) if (run_dir / "run.json").exists() else {}
         info["methods_ever"] = _check_same_config(run_dir, cfg_dict)
@@ -311,6 +328,7 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
         add_row(name, pred)
     modes = " and ".join(results)
     preamble = f"# {ds.name}: {len(ds.splits['test'])} test rows, {len(ds.catalog)} items; {modes}\n\n"
+    preamble += machine_line(precision, info["versions"]) + "\n\n"
     preamble += "".join(f"{w}\n\n" for w in ds.meta.get("warnings", []))  # data quirks (prepare)
     if len(results) > 1 and "trie" in cfg.groundings and set(cfg.methods) - set(CLASSICAL):
         preamble += "Trie-decoded rows are generated with history items allowed and are in that table only.\n\n"

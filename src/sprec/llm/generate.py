@@ -68,6 +68,8 @@ def recommend(model, tokenizer, prompter: Prompter, examples: list[Example], s: 
     catalog = prompter.catalog
     if s.k > len(catalog):
         raise DataError(f"K = {s.k} is larger than the catalog ({len(catalog)} items)")
+    if not examples:  # a process's empty share of a split smaller than the number of processes
+        return Recommendations([], [])
     prompts = [prompter.prompt_ids(e.history) for e in examples]
     excluded = histories(examples, s.exclude_history)
     stats: Counter = Counter()

@@ -4,6 +4,7 @@ SPREC.md section 3)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -42,8 +43,6 @@ class TitleEmbedder:
     package (offline). Catalog embeddings are cached per dataset folder and model."""
 
     def __init__(self, name: str | None = None):
-        import os
-
         from sentence_transformers import SentenceTransformer
 
         from sprec.errors import SprecError
@@ -71,7 +70,7 @@ class TitleEmbedder:
         emb = self.encode(titles)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npy")
+            tmp = path.with_suffix(f".{os.getpid()}.tmp.npy")  # processes of one run may write it at once
             np.save(tmp, emb)
             tmp.replace(path)
         return emb

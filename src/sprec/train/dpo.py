@@ -5,6 +5,7 @@ DPOTrainer, the starting adapter loaded a second time as the frozen "ref" adapte
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,7 @@ from sprec.distributed import is_main_process, main_process_first, on_cpu, wait_
 from sprec.errors import DataError
 from sprec.io import read_json, write_json
 from sprec.llm.logprobs import shared_prompt_logps
-from sprec.llm.model import load_adapter, load_model, save_adapter
+from sprec.llm.model import autocast_bf16, load_adapter, load_model, save_adapter, training_config
 from sprec.llm.prompts import Prompter
 from sprec.train.checkpoints import resume_point, stage_loss
 from sprec.train.fast import checkpointing_arg, warmup_steps
@@ -164,12 +165,13 @@ def train_dpo(dataset: Dataset, model_cfg: ModelConfig, s: DPOSettings, pairs: l
               out_dir: str | Path, init_adapter: str | Path) -> Path:  # fmt: skip
     """Train (or resume) a DPO / S-DPO adapter from `init_adapter` (also the frozen reference); returns
     `out_dir/adapter`."""
+    s = dataclasses.replace(s, bf16=autocast_bf16(s.bf16, model_cfg))
     out = Path(out_dir)
     if (out / DONE).exists():
         return out / "adapter"
     if not pairs:
         raise DataError("no preference pair to train on", out)
-    model, tok = load_model(model_cfg)
+    model, tok = load_model(training_config(model_cfg))
     model = load_adapter(model, init_adapter, model_cfg, trainable=True)
     prompter = Prompter.for_run(tok, dataset, model_cfg)
     records = _records(prompter, pairs)

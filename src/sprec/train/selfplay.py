@@ -14,7 +14,7 @@ import numpy as np
 
 from sprec.config import ModelConfig, RecommendSettings, SelfPlaySettings
 from sprec.data.dataset import Dataset, Example
-from sprec.distributed import main_process_first
+from sprec.distributed import gathered, is_main_process, share, wait_for_everyone
 from sprec.io import read_json, read_jsonl, write_json, write_jsonl
 from sprec.llm.decoding import CatalogTrie
 from sprec.llm.generate import generate, recommend
@@ -78,20 +78,29 @@ def model_negatives(model, tok, prompter: Prompter, rows: list[Example], s: Self
 
 def make_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySettings, rows: list[Example],
                seed: int, path: Path, candidates: CandidateSource | None = None) -> list[PreferencePair]:  # fmt: skip
-    """Preference pairs of one iteration, written to `path` (items as ids) and read back on resume."""
+    """Preference pairs of one iteration, written to `path` (items as ids) and read back on resume. Every process of
+    the run calls it: each finds the negatives of its share of the rows (sampled ones are drawn per share, so
+    they depend on the number of processes; greedy and hybrid ones do not)."""
     if not path.exists():
         start = time.time()
         model, tok = load_model(model_cfg, adapter)
         prompter = Prompter.for_run(tok, dataset, model_cfg)
-        negatives, stats = model_negatives(model, tok, prompter, rows, s, seed, candidates)
+        part = share(len(rows))
+        negatives, stats = model_negatives(model, tok, prompter, rows[part], s, seed, candidates)
+        negatives, shares = gathered(negatives), gathered([stats])
+        stats = Counter()
+        for counts in shares:
+            stats.update(counts)
         pairs = [{"history": list(e.history), "chosen": e.target, "rejected": neg}
                  for e, neg in zip(rows, negatives, strict=True) if neg]  # fmt: skip
         stats["pairs_dropped_no_negative"] = len(rows) - len(pairs)
         counts = Counter(i for p in pairs for i in p["rejected"])
         stats["distinct_negatives"] = len(counts)
-        write_json(path.with_name("negatives_stats.json"), {**stats, "most_rejected": counts.most_common(10),
-                                                            "seconds": round(time.time() - start, 1)})  # fmt: skip
-        write_jsonl(path, pairs)
+        if is_main_process():
+            write_json(path.with_name("negatives_stats.json"), {**stats, "most_rejected": counts.most_common(10),
+                                                                "seconds": round(time.time() - start, 1)})  # fmt: skip
+            write_jsonl(path, pairs)
+        wait_for_everyone()
     return [PreferencePair(tuple(r["history"]), r["chosen"], tuple(r["rejected"])) for _, r in read_jsonl(path)]
 
 
@@ -112,8 +121,7 @@ def selfplay_iterations(dataset: Dataset, model_cfg: ModelConfig, s: SelfPlaySet
     for t in range(s.iterations):
         it = Path(out_dir) / iteration_dir(t + 1)
         rows = sample_prompts(dataset.splits["train"], s.prompts, seed + 1000 * (t + 1))
-        with main_process_first():
-            pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl", candidates)
+        pairs = make_pairs(current, dataset, model_cfg, s, rows, seed + t, it / "pairs.jsonl", candidates)
         after_sft = train_sft(dataset, model_cfg, s.sft, it / "sft", init_adapter=current, rows=rows)
         current = train_dpo(dataset, model_cfg, s.dpo, pairs, it / "dpo", init_adapter=after_sft)
         yield current

@@ -17,7 +17,7 @@ from sprec.data.dataset import Dataset, Example
 from sprec.distributed import is_main_process, on_cpu, wait_for_everyone
 from sprec.errors import ConfigError, DataError
 from sprec.io import read_json, write_json
-from sprec.llm.model import add_lora, load_adapter, load_model, save_adapter
+from sprec.llm.model import add_lora, autocast_bf16, load_adapter, load_model, save_adapter, training_config
 from sprec.llm.prompts import Prompter
 from sprec.train.checkpoints import resume_point, stage_loss
 from sprec.train.fast import checkpointing_arg, warmup_steps
@@ -144,6 +144,7 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
     """Train (or resume) an SFT adapter in `out_dir`; returns the adapter folder `out_dir/adapter`.
     rows: the training examples (default: a seeded subset of `s.examples` training rows); weights: their loss
     weights (engine fast only; re-weighted SFT)."""
+    s = dataclasses.replace(s, bf16=autocast_bf16(s.bf16, model_cfg))
     from transformers import set_seed
     from trl import SFTTrainer
 
@@ -152,7 +153,7 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
     if (out / DONE).exists():
         return out / "adapter"
     set_seed(s.seed)  # the LoRA starting weights too: two runs of one config give the same adapter
-    model, tok = load_model(model_cfg)
+    model, tok = load_model(training_config(model_cfg))
     model = (
         load_adapter(model, init_adapter, model_cfg, trainable=True)
         if init_adapter
