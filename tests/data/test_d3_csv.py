@@ -38,15 +38,14 @@ def test_unknown_item_and_bad_list(tmp_path):
         shutil.copy(D3 / name, tmp_path / name)
     paths = {**PATHS, "train": str(tmp_path / "train.csv"), "genres": None}
     header = "user_id,history_item_id,item_id,history_item_title,item_title,history_timestamp,timestamp\n"
-    (tmp_path / "train.csv").write_text(header + 'u1,"[0, 1]",3,,,,5\nu1,"[0, 99]",3,,,,6\n')
-    with pytest.raises(DataError, match=r"train.csv, row 3: item id\(s\) \[99\] not in the item info file"):
-        read_d3(paths)
-    (tmp_path / "train.csv").write_text(header + 'u1,"[0, 1",3,,,,5\n')
-    with pytest.raises(DataError, match=r"train.csv, row 2: column history_item_id is not a Python list"):
-        read_d3(paths)
-    (tmp_path / "train.csv").write_text("user_id,item_id\nu1,3\n")
-    with pytest.raises(DataError, match=r"missing column\(s\) \['history_item_id'\]"):
-        read_d3(paths)
+    cases = [(header + 'u1,"[0, 1]",3,,,,5\nu1,"[0, 99]",3,,,,6\n',
+               r"train.csv, row 3: item id\(s\) \[99\] not in the item info file"),
+              (header + 'u1,"[0, 1",3,,,,5\n', r"train.csv, row 2: column history_item_id is not a Python list"),
+              ("user_id,item_id\nu1,3\n", r"missing column\(s\) \['history_item_id'\]")]
+    for content, problem in cases:
+        (tmp_path / "train.csv").write_text(content)
+        with pytest.raises(DataError, match=problem):
+            read_d3(paths)
 
 
 def test_markup_titles_are_left_out_and_title_merges_are_reported(tmp_path):
