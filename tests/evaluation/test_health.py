@@ -3,6 +3,7 @@ self-play negatives, worked on hand-made run files."""
 
 import json
 
+import numpy as np
 import pytest
 
 from sprec.evaluation import health
@@ -66,3 +67,15 @@ def test_history_allowed_is_noted_only_when_the_data_almost_never_repeats_a_hist
     assert health.history_repeat_note(often, history_allowed=True) == []
     assert health.history_repeat_note(never[:198] + [Row(history=[5], target=5), Row(history=[1], target=None)],
                                       history_allowed=True)[0].startswith("NOTE: 1 of 200")  # fmt: skip
+
+
+def test_popularity_overlap_counts_shared_slots_whatever_their_order():
+    from sprec.evaluation.health import popularity_overlap, popularity_warnings
+
+    popular = np.array([[0, 1, 2], [0, 1, 3]])  # row 2 had item 2 in its history
+    same_items = np.array([[2, 0, 1], [3, 1, 0]])  # popularity's lists reordered: overlap 1
+    half = np.array([[0, 7, 8, 1], [9, 1, 0, 5]])  # 1 of 3 and 2 of 3 at K = 3: (1/3 + 2/3) / 2
+    assert popularity_overlap(same_items, popular, 3) == 1.0
+    assert popularity_overlap(half, popular, 3) == pytest.approx(0.5)
+    lines = popularity_warnings({"sasrec": 1.0, "itemknn": 0.5}, "history excluded", 3)
+    assert len(lines) == 1 and lines[0].startswith("WARNING (history excluded): sasrec's top-3 lists share 100%")

@@ -277,3 +277,22 @@ def test_a_bfloat16_run_trains_float32_adapters_scores_in_bf16_and_says_so(tiny_
     assert header.startswith("Computed on CPU (") and "LLM in bfloat16 (set by model.dtype)" in header
     weights = load_file(next((tmp_path / "run/models/sft").rglob("adapter_model.safetensors")))
     assert {str(w.dtype) for w in weights.values()} == {"torch.float32"}  # LoRA trained in float32 (autocast)
+
+
+def test_the_report_warns_when_a_rows_lists_are_popularitys(tmp_path):
+    from sprec.baselines.popularity import recommend_popular
+    from sprec.evaluation.evaluate import save_predictions
+
+    cfg = load_run_config(ROOT / "configs/quickstart.yaml")
+    cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity", "itemknn"]
+    run(cfg)
+    ds = Dataset.load(tmp_path / "run/data")
+    lists = recommend_popular(ds.catalog, ds.splits["test"], 10, exclude_history=True)
+    save_predictions(tmp_path / "pop.json", [row[::-1] for row in lists], dataset=ds.name, split="test",
+                     exclude_history=True)  # popularity's items in another order: a model that learned nothing else
+    cfg.imported = {"collapsed": str(tmp_path / "pop.json")}
+    run(cfg)
+    warnings = [line for line in (tmp_path / "run/results.md").read_text().splitlines() if "with popularity's" in line]
+    assert warnings == ["WARNING (history excluded): collapsed's top-10 lists share 100% of their slots with "
+                        "popularity's: a trained model whose lists are popularity's is a failed training until shown "
+                        "otherwise"]  # item-kNN's lists are its own: no line for it

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
+
 from sprec.io import read_json, read_jsonl
 from sprec.names import row_of_model_dir
 
@@ -104,3 +106,20 @@ def run_health(run_dir: Path, predictions: dict[str, Path], metas: dict[str, dic
             if (h := generation_health(name, metas[name], path.with_suffix(".generations.jsonl"))) is not None]
     negs = [negatives_health(p) for p in sorted(Path(run_dir).glob("models/*/iteration-*/pairs.jsonl"))]
     return gens, negs
+
+
+MAX_POPULARITY_OVERLAP = 0.5  # above this share of slots shared with popularity's lists, a model learned popularity
+
+
+def popularity_overlap(lists: np.ndarray, popular: np.ndarray, k: int) -> float:
+    """The share of top-k slots a model's lists (N, >= k) share with popularity's lists for the same rows (N, >= k):
+    1 when the model recommends exactly the most popular items, whatever their order."""
+    lists, popular = np.asarray(lists)[:, :k], np.asarray(popular)[:, :k]
+    return float(np.mean([len(set(a.tolist()) & set(b.tolist())) / k for a, b in zip(lists, popular, strict=True)]))
+
+
+def popularity_warnings(overlaps: dict[str, float], mode: str, k: int) -> list[str]:
+    """A line for each row whose lists are mostly popularity's (a failed training, not a result)."""
+    return [f"WARNING ({mode}): {name}'s top-{k} lists share {share:.0%} of their slots with popularity's: a trained "
+            "model whose lists are popularity's is a failed training until shown otherwise"
+            for name, share in overlaps.items() if share > MAX_POPULARITY_OVERLAP]  # fmt: skip

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sprec.baselines.popularity import recommend_popular
 from sprec.config import CLASSICAL
 from sprec.evaluation import health
 from sprec.evaluation.evaluate import EXTRA_METRICS, PAPER_METRICS
@@ -201,7 +202,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
     test, catalog = dataset.splits["test"], dataset.catalog
     preds = {n: load_predictions(p) for n, p in predictions.items()}
     imported = frozenset(n for n, p in preds.items() if "imported_from" in p.meta)
-    sections, diffs, first = {}, {}, None
+    sections, diffs, first, popular_rows = {}, {}, None, []
     for exclude, mode in HISTORY_MODES.items():
         if mode not in results:
             continue
@@ -211,12 +212,15 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         refs = {n: [best] for n in imported if best is not None and n in lists}
         diffs[mode], sections[mode] = differences(lists, test, catalog, ks, seed, refs)
         sections[mode] = (standing(results[mode], k, imported) or "") + sections[mode]
+        popular = np.asarray(recommend_popular(catalog, test, k, exclude))
+        overlaps = {n: health.popularity_overlap(rows, popular, k) for n, rows in lists.items() if n != "popularity"}
+        popular_rows += health.popularity_warnings(overlaps, mode, k)
     if any(diffs.values()):
         write_json(out / "differences.json", diffs)
     metas = {n: p.meta for n, p in preds.items()}
     gens, negs = health.run_health(out, predictions, metas)
-    warnings = [*baseline_warnings(results, k), *health.warnings(gens, negs), *health.hybrid_warnings(metas),
-                *health.time_budget_warnings(out),
+    warnings = [*baseline_warnings(results, k), *popular_rows, *health.warnings(gens, negs),
+                *health.hybrid_warnings(metas), *health.time_budget_warnings(out),
                 *health.history_repeat_note(dataset.splits["train"], HISTORY_MODES[False] in results)]
     warnings = "".join(f"{w}\n\n" for w in warnings)
     appendix = hybrid_section(preds, out) + health.section(gens, negs, catalog)
