@@ -105,3 +105,16 @@ def test_an_epoch_takes_every_nth_window_of_each_user_and_a_time_budget_stops_tr
     assert time_budget_warnings(tmp_path / "plain") == []
     with pytest.raises(ConfigError, match="max_seconds positive"):
         SASRecSettings(max_seconds=0)  # a zero budget is refused, not taken as one epoch
+
+
+def test_patience_never_stops_training_before_min_epochs(tmp_path):
+    ds = cyclic_dataset()
+    frozen = {"hidden": 16, "epochs": 10, "patience": 1, "learning_rate": 1e-9}  # validation cannot improve
+    train_sasrec(ds, SASRecSettings(**frozen, min_epochs=1), tmp_path / "early")
+    assert (sasrec_summary(tmp_path / "early")["epochs_run"], sasrec_summary(tmp_path / "early")["stopped_by"]) == (
+        2, "patience")  # fmt: skip
+    train_sasrec(ds, SASRecSettings(**frozen, min_epochs=6), tmp_path / "held")
+    summary = sasrec_summary(tmp_path / "held")
+    assert (summary["epochs_run"], summary["stopped_by"], summary["best_epoch"]) == (6, "patience", 1)
+    with pytest.raises(ConfigError, match="min_epochs"):
+        SASRecSettings(min_epochs=0)

@@ -117,7 +117,8 @@ def _ndcg_at_10(model: SASRec, examples: list[Example], exclude_history: bool) -
 def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: bool = False) -> SASRec:
     """Train (or load the finished) SASRec model of this run; the weights and a summary go to `out`. The epoch
     with the best validation NDCG@10 (history excluded from the lists when `valid_excluding`, as the run's
-    first evaluation mode) is kept; training stops after `patience` epochs without a better one, after `epochs`, or
+    first evaluation mode) is kept; training stops after `patience` epochs without a better one (never before
+    `min_epochs`), after `epochs`, or
     when the optional wall-clock budget `max_seconds` is spent (the summary's `stopped_by` says which)."""
     out = Path(out)
     max_len = max(len(e.history) for e in ds.splits["train"]) + 1
@@ -146,7 +147,7 @@ def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: boo
         bar.set_postfix(loss=f"{np.mean(losses):.3f}", valid_ndcg=f"{score:.4f}", best=f"{max(best, score):.4f}")
         if score > best:
             best, best_epoch, state = score, epoch, {k: v.clone() for k, v in model.state_dict().items()}
-        elif epoch - best_epoch >= s.patience:
+        elif epoch - best_epoch >= s.patience and epoch >= s.min_epochs:
             stopped = "patience"
             break
         if s.max_seconds is not None and time.time() - start > s.max_seconds:

@@ -254,6 +254,9 @@ class SASRecSettings:
     batch_size: int = 128
     epochs: int = 200  # at most; stops after `patience` epochs without a better validation NDCG@10
     patience: int = 10
+    # patience cannot stop training before this epoch: on small, sparse data a noisy validation set can peak early,
+    # at an epoch whose model has learnt little beyond popularity (its item bias), and end training there
+    min_epochs: int = 20
     # optional wall-clock budget (the best epoch so far is kept). Off by default: where it stops training depends on
     # the machine's load (a paused run once lost 28 of its 38 epochs), so results stop being reproducible; the
     # report warns when it stopped a model
@@ -263,9 +266,9 @@ class SASRecSettings:
 
     def __post_init__(self):
         if min(self.hidden, self.blocks, self.heads, self.batch_size, self.epochs, self.patience,
-               self.window_stride) < 1:  # fmt: skip
-            raise ConfigError("sasrec: hidden, blocks, heads, batch_size, epochs, patience and window_stride must "
-                              "be positive")  # fmt: skip
+               self.window_stride, self.min_epochs) < 1:  # fmt: skip
+            raise ConfigError("sasrec: hidden, blocks, heads, batch_size, epochs, patience, min_epochs and "
+                              "window_stride must be positive")  # fmt: skip
         if self.hidden % self.heads:
             raise ConfigError(f"sasrec: hidden ({self.hidden}) must be divisible by heads ({self.heads})")
         budget_ok = self.max_seconds is None or self.max_seconds > 0
