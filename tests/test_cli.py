@@ -143,3 +143,19 @@ def test_bad_arguments_and_configs_get_one_line(tmp_path):
         if not (r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr):
             failed.append((args[:2], message, r.stderr[-300:]))
     assert not failed
+
+
+@pytest.mark.parametrize("k", [0, 7])
+def test_recommend_refuses_a_list_length_before_loading_the_model(tmp_path, k):
+    from sprec.config import DataConfig, from_dict
+    from sprec.data.readers import prepare_dataset
+    from tests.helpers import tiny_d3_config
+
+    run = tmp_path / "run"
+    prepare_dataset(from_dict(DataConfig, tiny_d3_config("m", run)["data"]), run / "data")  # 6 items
+    (run / "models/sft/adapter").mkdir(parents=True)
+    (run / "models/sft/adapter/adapter_config.json").write_text("{}")
+    (run / "run.json").write_text(json.dumps({"config": {"model": {"name": "nobody/not-cached"}}}))
+    r = sprec("recommend", "--model", run / "models/sft", "--history", "x", "-k", k)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        f"sprec: error: -k {k}: a list holds 1 to 6 items (the catalog of {run / 'data'})"]  # the model never loaded

@@ -182,6 +182,8 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     _new_file(a.out, "--out")
     model_cfg, adapter, data_dir = trained_model_info(a.model)
     ds = Dataset.load(a.data or data_dir)
+    if not 1 <= a.k <= len(ds.catalog):  # before the slow model load
+        raise SprecError(f"-k {a.k}: a list holds 1 to {len(ds.catalog)} items (the catalog of {ds.path})")
     history = _history_of(a, ds)  # before the slow model load
     if a.hybrid:
         return _recommend_hybrid(a, ds, history)
