@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections import Counter
 
 
 def is_distributed() -> bool:
@@ -65,6 +66,15 @@ def gathered(mine: list) -> list:
     from accelerate.utils import gather_object
 
     return [row for part in gather_object([list(mine)]) for row in part]
+
+
+def summed_counts(mine: dict) -> Counter:
+    """Every process's counts (of its share of the rows) added up key by key, on every process; zeros are kept
+    (a count of 0 is a finding)."""
+    total: Counter = Counter()
+    for counts in gathered([mine]):
+        total.update(counts)
+    return total
 
 
 def use_threads(requested: int | None) -> tuple[int, int]:

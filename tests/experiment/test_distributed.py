@@ -81,3 +81,11 @@ def test_inference_stages_shared_by_two_processes_give_one_processs_lists_and_pa
     assert lists(two) == made
     pairs = "models/sprec/iteration-1/pairs.jsonl"
     assert (two / pairs).read_text() == (one / pairs).read_text()
+
+
+def test_one_process_takes_every_row_and_keeps_its_zero_counts():
+    from sprec.distributed import gathered, share, summed_counts
+
+    assert share(5) == slice(0, 5) and gathered([1, 2]) == [1, 2]
+    counts = summed_counts({"exact_catalog_titles": 0, "history_items_truncated": 2})
+    assert dict(counts) == {"exact_catalog_titles": 0, "history_items_truncated": 2}  # the 0 stays a key

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,15 @@ import numpy as np
 
 from sprec.config import LLM_METHODS, OFFLINE_PREFERENCE, RunConfig
 from sprec.data.dataset import Dataset, histories
-from sprec.distributed import gathered, is_distributed, is_main_process, main_process_first, share, wait_for_everyone
+from sprec.distributed import (
+    gathered,
+    is_distributed,
+    is_main_process,
+    main_process_first,
+    share,
+    summed_counts,
+    wait_for_everyone,
+)
 from sprec.errors import ConfigError
 from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
 from sprec.experiment.layout import run_scorer
@@ -66,14 +73,6 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Ite
             yield model_row(method, t + 1), adapter, iteration_seconds(models / method, t + 1)
 
 
-def summed(counts: list[dict]) -> dict:
-    """The processes' counts added up, key by key (zeros kept: a count of 0 is a finding)."""
-    total: Counter = Counter()
-    for c in counts:
-        total.update(c)
-    return dict(total)
-
-
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path,
                 split: str = "test") -> None:  # fmt: skip
     """Recommend for the rows of `split` with one grounding mode; writes predictions and the raw generations. Every
@@ -90,7 +89,7 @@ def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding
     start = time.time()
     rec = recommend(model, tok, prompter, rows[share(len(rows))], s, cache_dir=path.parent)
     topk, generations = gathered(rec.topk), gathered(rec.generations)
-    stats = summed(gathered([{**rec.stats, **prompter.stats}]))
+    stats = dict(summed_counts({**rec.stats, **prompter.stats}))
     if is_main_process():
         write_jsonl(path.with_suffix(".generations.jsonl"), ({"row": i, "generated": g, "topk": t}
                     for i, (g, t) in enumerate(zip(generations, topk, strict=True))))  # fmt: skip

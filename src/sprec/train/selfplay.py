@@ -14,7 +14,7 @@ import numpy as np
 
 from sprec.config import ModelConfig, RecommendSettings, SelfPlaySettings
 from sprec.data.dataset import Dataset, Example
-from sprec.distributed import gathered, is_main_process, share, wait_for_everyone
+from sprec.distributed import gathered, is_main_process, share, summed_counts, wait_for_everyone
 from sprec.io import read_json, read_jsonl, write_json, write_jsonl
 from sprec.llm.decoding import CatalogTrie
 from sprec.llm.generate import generate, recommend
@@ -87,10 +87,7 @@ def make_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SelfP
         prompter = Prompter.for_run(tok, dataset, model_cfg)
         part = share(len(rows))
         negatives, stats = model_negatives(model, tok, prompter, rows[part], s, seed, candidates)
-        negatives, shares = gathered(negatives), gathered([stats])
-        stats = Counter()
-        for counts in shares:
-            stats.update(counts)
+        negatives, stats = gathered(negatives), summed_counts(stats)
         pairs = [{"history": list(e.history), "chosen": e.target, "rejected": neg}
                  for e, neg in zip(rows, negatives, strict=True) if neg]  # fmt: skip
         stats["pairs_dropped_no_negative"] = len(rows) - len(pairs)
