@@ -58,3 +58,26 @@ def test_parity_with_official_code(shared):
     for k, values in expected.items():
         for name, value in values.items():
             assert got[k][name] == pytest.approx(value, abs=1e-9, rel=0), (k, name)
+
+
+def test_popularity_buckets_hand_worked():
+    pop = np.array([10, 5, 3, 1, 1, 0])  # 20 training targets
+    b = M.popularity_buckets(pop)  # 20% = 4: item 0 alone holds 10
+    assert b["head"].tolist() == [True, False, False, False, False, False]
+    assert (b["tail"] == ~b["head"]).all() and b["cold"].tolist() == [False, False, True, True, True, True]
+    b = M.popularity_buckets(pop, head_share=0.6, cold_below=2)  # 12: items 0 and 1 (10, then 15)
+    assert b["head"].tolist() == [True, True, False, False, False, False]
+    assert b["cold"].tolist() == [False, False, False, True, True, True]
+    tie = M.popularity_buckets(np.array([2, 4, 4]), head_share=0.3)  # 3 of 10: one of the two 4s, the smaller id
+    assert tie["head"].tolist() == [False, True, False]
+
+
+def test_bucket_accuracy_counts_rows_by_their_target():
+    buckets = M.popularity_buckets(np.array([10, 5, 3, 1]))  # head {0}, cold {2, 3}
+    pos = M.hit_positions(TOPK, TARGETS)  # [1, -1, 0]: targets 1 (tail), unknown, 0 (head)
+    got = M.bucket_accuracy(pos, TARGETS, buckets, 2)
+    assert (got["rows_head"], got["rows_tail"], got["rows_cold"]) == (1, 1, 0)
+    assert got["HR_head"] == got["NDCG_head"] == 1.0  # row 3 hits at rank 0
+    assert got["HR_tail"] == 1.0 and got["NDCG_tail"] == pytest.approx(1 / math.log2(3))
+    assert got["HR_cold"] is None and got["NDCG_cold"] is None
+    assert M.bucket_accuracy(pos, TARGETS, buckets, 1)["HR_tail"] == 0.0

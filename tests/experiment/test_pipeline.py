@@ -296,3 +296,31 @@ def test_the_report_warns_when_a_rows_lists_are_popularitys(tmp_path):
     assert warnings == ["WARNING (history excluded): collapsed's top-10 lists share 100% of their slots with "
                         "popularity's: a trained model whose lists are popularity's is a failed training until shown "
                         "otherwise"]  # item-kNN's lists are its own: no line for it
+
+
+def test_metrics_follow_their_predictions_file_and_the_report_splits_accuracy_by_popularity(tmp_path, capsys):
+    from sprec.baselines.popularity import recommend_popular
+    from sprec.evaluation.evaluate import save_predictions
+
+    cfg = load_run_config(ROOT / "configs/quickstart.yaml")
+    cfg.run_dir, cfg.methods = str(tmp_path / "run"), ["popularity", "itemknn"]
+    first = run(cfg)["history excluded"]
+    ds = Dataset.load(tmp_path / "run/data")
+    m = first["itemknn"]["10"]
+    known = sum(e.target is not None for e in ds.splits["test"])
+    assert m["rows_head"] + m["rows_tail"] == known and 0 <= m["rows_cold"] <= m["rows_tail"]
+    hits = m["HR_head"] * m["rows_head"] + m["HR_tail"] * m["rows_tail"]
+    assert hits == pytest.approx(m["HR"] * len(ds.splits["test"]))
+    md = (tmp_path / "run/results.md").read_text()
+    assert "### Accuracy by the target's popularity (K = 10)" in md
+    assert f"Test rows: head {m['rows_head']}, tail {m['rows_tail']}, cold {m['rows_cold']}." in md
+    # another system's valid lists put in item-kNN's place: the metrics are computed again, not kept
+    lists = recommend_popular(ds.catalog, ds.splits["test"], 10, exclude_history=True)
+    save_predictions(tmp_path / "run/predictions/itemknn.json", lists, method="itemknn", dataset=ds.name,
+                     split="test", exclude_history=True)  # fmt: skip
+    capsys.readouterr()
+    again = run(cfg)["history excluded"]
+    assert again["itemknn"] == first["popularity"] != first["itemknn"]
+    assert "itemknn.json: its lists, the test rows or sprec's metrics changed" in capsys.readouterr().err
+    run(cfg)
+    assert "changed since" not in capsys.readouterr().err  # unchanged inputs: the cached metrics

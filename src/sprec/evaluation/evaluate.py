@@ -19,6 +19,11 @@ PAPER_METRICS = ("HR", "NDCG", "DivRatio", "ORRatio", "MGU", "DGU")
 # the diversity / fairness measures set against NDCG (frontier, seeds plot), and which way is better
 DIVERSITY_MEASURES = {"DivRatio": "higher", "ORRatio": "lower", "MGU": "lower"}
 EXTRA_METRICS = ("Coverage", "Gini", "Novelty", "ILD")
+# accuracy by the target's training popularity (metrics.popularity_buckets): head, tail and cold targets
+BUCKETS = ("head", "tail", "cold")
+BUCKET_METRICS = tuple(f"{m}_{b}" for b in BUCKETS for m in ("HR", "NDCG", "rows"))
+# raised whenever what evaluate_topk computes changes, so metrics an older sprec cached are computed again
+EVALUATION_VERSION = 2  # 2: accuracy by popularity bucket
 
 
 HISTORY_MODES = {False: "history allowed", True: "history excluded"}  # eval.exclude_history -> report label
@@ -155,6 +160,7 @@ def evaluate_topk(topk: np.ndarray, examples: list[Example], catalog: Catalog, k
     history = np.fromiter(itertools.chain.from_iterable(e.history for e in examples), np.int64)
     gh = M.genre_distribution(np.bincount(history, minlength=n_items), catalog.genre_weights)
     positions = M.hit_positions(topk, targets)
+    buckets = M.popularity_buckets(catalog.popularity)
     in_u = targets >= 0
     out = {}
     for k in ks:
@@ -173,6 +179,7 @@ def evaluate_topk(topk: np.ndarray, examples: list[Example], catalog: Catalog, k
             "Gini": M.gini(counts),
             "Novelty": M.novelty(lists, catalog.popularity),
             "ILD": M.intra_list_diversity(lists, catalog.genre_sets),
+            **M.bucket_accuracy(positions, targets, buckets, k),
         }
     return out
 
@@ -197,12 +204,22 @@ def format_table(results: dict[str, dict], title: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def save_results(path: str | Path, results: dict[str, dict]) -> Path:
-    return write_json(path, results)
+def save_results(path: str | Path, results: dict[str, dict], inputs: dict | None = None) -> Path:
+    """{K: metrics}, with `inputs` (what they were computed from, see cached_results) beside them when given."""
+    return write_json(path, {**results, **({"inputs": inputs} if inputs else {})})
 
 
 def load_results(path: str | Path) -> dict:
-    return read_json(path)
+    """{K: metrics} of a results file."""
+    return {k: v for k, v in read_json(path).items() if k != "inputs"}
+
+
+def cached_results(path: Path, inputs: dict) -> dict | None:
+    """The metrics stored at `path` if they were computed from exactly `inputs` (digests of the predictions
+    and data files, the Ks, EVALUATION_VERSION), else None: metrics never outlive the files they came from."""
+    if path.exists() and read_json(path).get("inputs") == inputs:
+        return load_results(path)
+    return None
 
 
 def evaluate_sprec_files(test: str | Path, catalog_dir: str | Path, predictions: str | Path,

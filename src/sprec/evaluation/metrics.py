@@ -94,3 +94,30 @@ def intra_list_diversity(lists: np.ndarray, genre_sets: np.ndarray) -> float | N
     dist = np.where(union > 0, 1.0 - inter / np.maximum(union, 1), 0.0)
     upper = np.triu_indices(k, 1)
     return float(dist[:, upper[0], upper[1]].mean())
+
+
+def popularity_buckets(popularity: np.ndarray, head_share: float = 0.2, cold_below: int = 5) -> dict[str, np.ndarray]:
+    """Boolean item masks by training popularity: head = the most popular items (ties: smaller id first), taken
+    until together they hold `head_share` of the training interactions; tail = every other item; cold = the
+    tail items with fewer than `cold_below` interactions (a part of the tail)."""
+    pop = np.asarray(popularity, dtype=np.int64)
+    order = np.lexsort((np.arange(len(pop)), -pop))
+    held = np.cumsum(pop[order])
+    n_head = int(np.searchsorted(held, head_share * held[-1])) + 1 if len(pop) and held[-1] > 0 else 0
+    head = np.zeros(len(pop), dtype=bool)
+    head[order[:n_head]] = True
+    return {"head": head, "tail": ~head, "cold": ~head & (pop < cold_below)}
+
+
+def bucket_accuracy(positions: np.ndarray, targets: np.ndarray, buckets: dict[str, np.ndarray],
+                    k: int) -> dict[str, float | int | None]:  # fmt: skip
+    """HR@K and NDCG@K over the rows whose target is in each bucket (`rows_<bucket>` of them; None for a bucket
+    no row falls in): keys HR_head, NDCG_head, rows_head, ..."""
+    out: dict[str, float | int | None] = {}
+    known = targets >= 0
+    for name, mask in buckets.items():
+        rows = known & mask[np.where(known, targets, 0)]
+        out[f"rows_{name}"] = int(rows.sum())
+        out[f"HR_{name}"] = hit_ratio(positions[rows], k) if rows.any() else None
+        out[f"NDCG_{name}"] = ndcg(positions[rows], k) if rows.any() else None
+    return out

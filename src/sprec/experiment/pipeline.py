@@ -23,15 +23,16 @@ from sprec.data.readers import prepare_dataset
 from sprec.distributed import is_main_process, main_process_first, use_threads, wait_for_everyone
 from sprec.errors import ConfigError, SprecError
 from sprec.evaluation.evaluate import (
+    EVALUATION_VERSION,
     HISTORY_MODES,
     Predictions,
+    cached_results,
     catalog_lists,
     check_made_for,
     evaluate_predictions,
     list_length,
     lists_for_mode,
     load_predictions,
-    load_results,
     prediction_meta,
     save_predictions,
     save_results,
@@ -39,7 +40,7 @@ from sprec.evaluation.evaluate import (
 from sprec.experiment.layout import run_scorer
 from sprec.experiment.progress import RunProgress, plan_run, stage_kind
 from sprec.hub import stay_offline
-from sprec.io import read_json, write_json
+from sprec.io import file_digest, read_json, write_json
 from sprec.names import d3_row, d3_stem, generated_stem, grounded_row, hybrid_row, hybrid_stem, stage_key
 from sprec.ranking.topk import top_k
 from sprec.report.tables import write_report
@@ -182,9 +183,7 @@ def stage_imported(name: str, source: str, ds: Dataset, cfg: RunConfig, run_dir:
     topk = catalog_lists(preds, ds.catalog, len(ds.splits["test"]), max(cfg.eval.ks), source)
     meta = {"history_filterable": True, **preds.meta, "ids": "catalog", "method": name, "imported_from": str(source)}
     if not path.exists() or load_predictions(path) != Predictions(topk, meta):
-        for stale in (run_dir / "metrics").glob(f"{path.stem}.*.json"):
-            stale.unlink()
-        save_predictions(path, topk, **meta)
+        save_predictions(path, topk, **meta)  # its metrics record the old file's digest: they are computed again
     return path
 
 
@@ -239,13 +238,21 @@ def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pro
 def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, exclude_history: bool) -> dict | None:
     """Metrics of one predictions file in one history mode (None when its lists cannot give that mode)."""
     out = pred_path.parent.parent / "metrics" / f"{pred_path.stem}.{'excluded' if exclude_history else 'allowed'}.json"
-    if not out.exists():
-        preds, test = load_predictions(pred_path), ds.splits["test"]
-        lists = lists_for_mode(preds, test, exclude_history, max(cfg.eval.ks), pred_path)
-        if lists is None:
-            return None
-        save_results(out, evaluate_predictions(test, ds.catalog, lists, cfg.eval.ks, pred_path))
-    return load_results(out)
+    inputs = {"predictions": file_digest(pred_path), "test": file_digest(ds.path / "test.jsonl"),
+              "items": file_digest(ds.path / "items.jsonl"), "ks": sorted(cfg.eval.ks), "version": EVALUATION_VERSION}
+    cached = cached_results(out, inputs)
+    if cached is not None:
+        return cached
+    if out.exists() and is_main_process():
+        print(f"[sprec run] {pred_path.name}: its lists, the test rows or sprec's metrics changed since {out} was "
+              "computed: evaluated again", file=sys.stderr)  # fmt: skip
+    preds, test = load_predictions(pred_path), ds.splits["test"]
+    lists = lists_for_mode(preds, test, exclude_history, max(cfg.eval.ks), pred_path)
+    if lists is None:
+        return None
+    results = evaluate_predictions(test, ds.catalog, lists, cfg.eval.ks, pred_path)
+    save_results(out, results, inputs)
+    return results
 
 
 def run(cfg: RunConfig) -> dict[str, dict]:

@@ -11,16 +11,18 @@ import numpy as np
 from sprec.baselines.popularity import recommend_popular
 from sprec.config import CLASSICAL
 from sprec.evaluation import health
-from sprec.evaluation.evaluate import EXTRA_METRICS, PAPER_METRICS
+from sprec.evaluation.evaluate import BUCKET_METRICS, BUCKETS, EXTRA_METRICS, PAPER_METRICS
+from sprec.evaluation.metrics import popularity_buckets
 from sprec.io import atomic_write_text, write_json
 from sprec.names import grounding_of, hybrid_parts, hybrid_row, iteration_of, method_of
 
 COLUMNS = [*PAPER_METRICS, *EXTRA_METRICS]
+CSV_COLUMNS = [*COLUMNS, *BUCKET_METRICS]
 
 
 def rows(results: dict[str, dict[str, dict]]) -> list[dict]:
     """Flatten {history mode: {method: {K: {metric: value}}}} into one row per (mode, method, K)."""
-    return [{"history": mode, "method": m, "K": int(k), **{c: v.get(c) for c in COLUMNS}}
+    return [{"history": mode, "method": m, "K": int(k), **{c: v.get(c) for c in CSV_COLUMNS}}
             for mode, by_method in results.items() for m, by_k in by_method.items()
             for k, v in by_k.items()]  # fmt: skip
 
@@ -45,7 +47,7 @@ def write_tables(out_dir: str | Path, results: dict[str, dict[str, dict]], pream
                    for mode, by_method in results.items()) + appendix  # fmt: skip
     atomic_write_text(out / "results.md", preamble + text)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["history", "method", "K", *COLUMNS])
+    writer = csv.DictWriter(buf, fieldnames=["history", "method", "K", *CSV_COLUMNS])
     writer.writeheader()
     writer.writerows(rows(results))
     atomic_write_text(out / "results.csv", buf.getvalue())
@@ -82,6 +84,24 @@ def standing(by_method: dict[str, dict], k: int, imported: frozenset[str] = froz
     return (f"\nBest LLM row {llm}: HR@{k} {m['HR']:.4f}, NDCG@{k} {m['NDCG']:.4f}; best classical baseline "
             f"{classical}: HR@{k} {c['HR']:.4f}, NDCG@{k} {c['NDCG']:.4f} (LLM / classical NDCG: "
             f"{m['NDCG'] / c['NDCG'] if c['NDCG'] else float('nan'):.2f}).\n\n")
+
+
+def bucket_section(by_method: dict[str, dict], k: int, popularity: np.ndarray) -> str:
+    """HR@k and NDCG@k of every row by its target's training popularity: where a row's accuracy comes from."""
+    counted = [m[str(k)] for m in by_method.values() if "rows_head" in m.get(str(k), {})]
+    if not counted:
+        return ""  # metrics computed before the buckets existed
+    buckets = [b for b in BUCKETS if counted[0][f"rows_{b}"]]
+    n_head = int(popularity_buckets(popularity)["head"].sum())
+    lines = [f"| method | {' | '.join(f'HR {b} | NDCG {b}' for b in buckets)} |", "|---" * (2 * len(buckets) + 1) + "|"]
+    for name, by_k in by_method.items():
+        m = by_k[str(k)]
+        cells = ["-" if m.get(f"{x}_{b}") is None else f"{m[f'{x}_{b}']:.4f}" for b in buckets for x in ("HR", "NDCG")]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    rows_in = ", ".join(f"{b} {counted[0][f'rows_{b}']}" for b in BUCKETS)
+    return (f"\n### Accuracy by the target's popularity (K = {k})\n\nhead: the {n_head} most popular items, holding "
+            f"20% of the training targets; tail: every other item; cold: items with fewer than 5 training targets "
+            f"(part of the tail). Test rows: {rows_in}.\n\n" + "\n".join(lines) + "\n")
 
 
 def paired_bootstrap(topk_a, topk_b, examples, catalog, ks: list[int], names=PAPER_METRICS, resamples: int = 500,
@@ -211,7 +231,8 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         best = best_row(results[mode], [n for n in results[mode] if n in CLASSICAL], k)
         refs = {n: [best] for n in imported if best is not None and n in lists}
         diffs[mode], sections[mode] = differences(lists, test, catalog, ks, seed, refs)
-        sections[mode] = (standing(results[mode], k, imported) or "") + sections[mode]
+        sections[mode] = (standing(results[mode], k, imported) or "") + sections[mode] \
+            + bucket_section(results[mode], k, catalog.popularity)
         popular = np.asarray(recommend_popular(catalog, test, k, exclude))
         overlaps = {n: health.popularity_overlap(rows, popular, k) for n, rows in lists.items() if n != "popularity"}
         popular_rows += health.popularity_warnings(overlaps, mode, k)
