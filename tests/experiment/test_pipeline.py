@@ -324,3 +324,16 @@ def test_metrics_follow_their_predictions_file_and_the_report_splits_accuracy_by
     assert "itemknn.json: its lists, the test rows or sprec's metrics changed" in capsys.readouterr().err
     run(cfg)
     assert "changed since" not in capsys.readouterr().err  # unchanged inputs: the cached metrics
+
+
+def test_rank_sft_is_trained_on_the_retrievers_candidates_and_has_a_hybrid_row_only(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["itemknn", "rank-sft", "hybrid"], "groundings": ["trie"],
+            "hybrid": {"retriever": "itemknn", "candidates": 4}, "rank_sft": {"examples": 4, "batch_size": 2}}
+    results = run(from_dict(RunConfig, raw))["history allowed"]
+    assert list(results) == ["itemknn", "itemknn > rank-sft"]  # no generating row: it is trained as a ranker
+    summary = json.loads((tmp_path / "run/models/rank-sft/rank_sft_done.json").read_text())
+    assert summary["rows"] == 4 and summary["candidates"] == 4 and summary["train_loss"] > 0
+    assert (tmp_path / "run/models/sft/adapter").exists()  # it starts from the SFT model
+    with pytest.raises(ConfigError, match="rank-sft ranks the retriever's candidates .* add hybrid to methods"):
+        from_dict(RunConfig, raw | {"methods": ["itemknn", "rank-sft"]})

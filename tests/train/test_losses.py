@@ -57,3 +57,15 @@ def test_dmpo_hand_worked_against_the_average_negative_and_equal_to_dpo_with_one
     assert sdpo_loss(*args)[0].item() == pytest.approx(softplus(math.log(math.exp(-0.5) + math.exp(0.5))))
     one = (T([-1.0]), T([[-3.0]]), T([-2.0]), T([[-3.0]]), 0.5)
     assert dmpo_loss(*one)[0].item() == pytest.approx(dpo_loss(*(x.flatten() for x in one[:4]), 0.5)[0].item())
+
+
+def test_candidate_softmax_loss_hand_worked():
+    from sprec.train.losses import candidate_softmax_loss
+
+    logps = T([-1.0, -2.0, -3.0])
+    # summed: -log(e^-1 / (e^-1 + e^-2 + e^-3)) = log(1 + e^-1 + e^-2)
+    assert candidate_softmax_loss(logps, 0).item() == pytest.approx(math.log(1 + math.exp(-1) + math.exp(-2)))
+    # the same candidates scored per token (lengths 1, 2, 3): all -1, chance level log 3 whichever is the target
+    for target in range(3):
+        assert candidate_softmax_loss(logps, target, T([1, 2, 3])).item() == pytest.approx(math.log(3))
+    assert candidate_softmax_loss(logps, 2).item() == pytest.approx(2 + math.log(1 + math.exp(-1) + math.exp(-2)))

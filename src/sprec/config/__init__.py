@@ -2,7 +2,7 @@
 (methods), and YAML loading checked once (load). Everything is importable from `sprec.config`."""
 
 from sprec.config.load import from_dict, load_data_config, load_run_config, load_yaml, resolve_paths
-from sprec.config.methods import CLASSICAL, LLM_METHODS, METHODS, OFFLINE_PREFERENCE
+from sprec.config.methods import CLASSICAL, LLM_METHODS, METHODS, OFFLINE_PREFERENCE, RANKERS
 from sprec.config.run import EvalConfig, RunConfig
 from sprec.config.sections import (
     CSV_COLUMNS,
@@ -16,6 +16,7 @@ from sprec.config.sections import (
     LoraSettings,
     ModelConfig,
     PrepareSettings,
+    RankSFTSettings,
     RecommendSettings,
     RerankSettings,
     SASRecSettings,
@@ -25,9 +26,10 @@ from sprec.config.sections import (
 )
 
 __all__ = [
-    "CLASSICAL", "CSV_COLUMNS", "EMBEDDED_MODEL", "LLM_METHODS", "METHODS", "OFFLINE_PREFERENCE", "SOURCES",
+    "CLASSICAL", "CSV_COLUMNS", "EMBEDDED_MODEL", "LLM_METHODS", "METHODS", "OFFLINE_PREFERENCE", "RANKERS",
+    "SOURCES",
     "D3Settings", "DPOSettings", "DataConfig", "EvalConfig", "HybridSettings", "ItemKNNSettings", "LoraSettings",
-    "ModelConfig", "PrepareSettings", "RecommendSettings", "RerankSettings", "RunConfig", "SASRecSettings",
-    "SFTSettings", "SelfPlaySettings", "from_dict", "load_data_config", "load_run_config", "load_yaml", "positive",
-    "resolve_paths",
+    "ModelConfig", "PrepareSettings", "RankSFTSettings", "RecommendSettings", "RerankSettings", "RunConfig",
+    "SASRecSettings", "SFTSettings", "SelfPlaySettings", "from_dict", "load_data_config", "load_run_config",
+    "load_yaml", "positive", "resolve_paths",
 ]  # fmt: skip

@@ -6,9 +6,11 @@ CLASSICAL = ("popularity", "sasrec", "itemknn")  # baselines without an LLM
 
 
 METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-calibrated",
-           "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "hybrid", "d3")
+           "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "rank-sft", "hybrid", "d3")
 
 
 OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference training from the SFT model, once
 # methods that train LLM models (one row or more)
-LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid")
+LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid", "rank-sft")
+# trained to rank a retriever's candidates, not to generate: their rows are hybrid rows only
+RANKERS = ("rank-sft",)

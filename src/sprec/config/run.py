@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from sprec.config.methods import METHODS
+from sprec.config.methods import METHODS, RANKERS
 from sprec.config.sections import (
     D3Settings,
     DataConfig,
@@ -13,6 +13,7 @@ from sprec.config.sections import (
     HybridSettings,
     ItemKNNSettings,
     ModelConfig,
+    RankSFTSettings,
     RecommendSettings,
     RerankSettings,
     SASRecSettings,
@@ -62,6 +63,7 @@ class RunConfig:
     sft_reweight_exponent: float = 0.5
     selfplay: SelfPlaySettings = field(default_factory=SelfPlaySettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
+    rank_sft: RankSFTSettings = field(default_factory=RankSFTSettings)  # rank-sft, over the hybrid's retriever
     sasrec: SASRecSettings = field(default_factory=SASRecSettings)
     itemknn: ItemKNNSettings = field(default_factory=ItemKNNSettings)
     hybrid: HybridSettings = field(default_factory=HybridSettings)
@@ -89,6 +91,10 @@ class RunConfig:
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
             raise ConfigError(f"methods: unknown {unknown}; available: {list(METHODS)}")
+        for ranker in set(RANKERS) & set(self.methods):
+            if "hybrid" not in self.methods:
+                raise ConfigError(f"methods: {ranker} ranks the retriever's candidates and has rows only as a hybrid "
+                                  "row: add hybrid to methods")  # fmt: skip
         for g in self.groundings:
             dataclasses.replace(self.recommend, grounding=g)  # validates the name
         for section in ("hybrid", "d3"):

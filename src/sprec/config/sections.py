@@ -155,6 +155,29 @@ class SFTSettings:
 
 
 @dataclass
+class RankSFTSettings:
+    """rank-sft: the SFT model trained further to pick the true next item among the retriever's candidates (the
+    hybrid's pool, `hybrid.retriever` and `hybrid.candidates`), by a softmax over their answers' log-probabilities."""
+
+    examples: int | None = 256  # training rows (a seeded subset of train); null: all
+    epochs: float = 1.0
+    learning_rate: float = 1e-4
+    batch_size: int = 4  # rows per optimizer step (each row scores all its candidates)
+    score: str = "sum"  # a candidate's score in the softmax: its answer's log-probability summed, or per token (mean)
+    save_every: int = 25  # optimizer steps between resumable checkpoints
+    bf16: bool | None = None  # bf16 autocast; null: when the model computes in bfloat16 (model.dtype)
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.score not in ("sum", "mean"):
+            raise ConfigError(f"rank_sft.score: choose sum or mean, got {self.score!r}")
+        if self.examples is not None and self.examples < 1:
+            raise ConfigError("rank_sft.examples must be positive or null")
+        if self.batch_size < 1 or self.save_every < 1 or not positive(self.epochs, self.learning_rate):
+            raise ConfigError("rank_sft: batch_size, save_every, epochs and learning_rate must be positive")
+
+
+@dataclass
 class DPOSettings:
     beta: float = 0.1  # paper: 0.1
     negatives: int = 1  # rejected answers per prompt; > 1 uses the S-DPO loss

@@ -36,6 +36,8 @@ from sprec.ranking.candidates import Candidates, top_candidates
 from sprec.ranking.fusion import choose_variant, fuse, llm_scores, per_candidate
 from sprec.ranking.rerank import calibrated, choose_weight, mmr, nearest_candidates, popularity_penalised
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
+from sprec.train.rank_sft import DONE as RANK_DONE
+from sprec.train.rank_sft import rank_sft_summary, ranking_rows, train_rank_sft
 from sprec.train.selfplay import iteration_seconds, sample_prompts, selfplay_iterations
 from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset
 
@@ -65,6 +67,14 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Ite
             settings = dataclasses.replace(cfg.dpo, negatives=m, loss="dmpo" if method == "dmpo" else "sdpo")
         adapter = train_dpo(ds, cfg.model, settings, pairs, models / method, init_adapter=sft_adapter)
         yield method, adapter, dpo_summary(models / method)["seconds"]
+    elif method == "rank-sft":  # ranking the retriever's candidates of training rows, from the SFT model
+        if not (models / method / RANK_DONE).exists():
+            rows = training_subset(ds.splits["train"], cfg.rank_sft.examples, cfg.rank_sft.seed)
+            with main_process_first():
+                cands = candidate_source(ds, cfg, run_dir, cfg.eval.generate_excluding)(rows)
+            ranking, missed = ranking_rows(rows, cands)
+            train_rank_sft(ds, cfg.model, cfg.rank_sft, ranking, models / method, sft_adapter, missed)
+        yield method, models / method / "adapter", rank_sft_summary(models / method)["seconds"]
     else:  # sprec-hybrid: the same loop with the two-stage system's top-1 as each prompt's rejected answer
         s = dataclasses.replace(cfg.selfplay, negatives="hybrid") if method == "sprec-hybrid" else cfg.selfplay
         candidates = candidate_source(ds, cfg, run_dir, s.hybrid_exclude_history) if s.negatives == "hybrid" else None

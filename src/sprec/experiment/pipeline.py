@@ -17,7 +17,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from sprec.config import CLASSICAL, RunConfig
+from sprec.config import CLASSICAL, RANKERS, RunConfig
 from sprec.data.dataset import Dataset, histories
 from sprec.data.readers import prepare_dataset
 from sprec.distributed import is_main_process, main_process_first, use_threads, wait_for_everyone
@@ -84,7 +84,8 @@ def _recorded_settings_hold(recorded, current) -> bool:
 
 # settings that only these methods read: a change there matters only when either run has one of them
 _SETTINGS_OF = {
-    "hybrid": {"hybrid", "sprec-hybrid"},
+    "hybrid": {"hybrid", "sprec-hybrid", "rank-sft"},
+    "rank_sft": {"rank-sft"},
     "d3": {"d3"},
     "sdpo_negatives": {"sdpo", "dmpo"},
     "sft_reweight_exponent": {"sft-reweighted"},
@@ -208,7 +209,8 @@ def stage_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, progre
     out = {}
     for model_name, adapter, train_seconds in train_method(method, ds, cfg, run_dir):
         progress.record(stage_key(model_name, "train"), train_seconds, adapter)
-        for g in cfg.groundings if cfg.selfplay.evaluated(model_name) else ():
+        generates = method not in RANKERS and cfg.selfplay.evaluated(model_name)
+        for g in cfg.groundings if generates else ():
             name = grounded_row(model_name, g)
             out[name] = run_dir / "predictions" / f"{generated_stem(model_name, g)}.json"
             predict_llm(name, adapter, ds, cfg, g, out[name])  # every process: each recommends for a share

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sprec.config import OFFLINE_PREFERENCE, RunConfig
-from sprec.names import d3_row, grounded_row, hybrid_row, model_row, stage_key, stage_parts
+from sprec.config import OFFLINE_PREFERENCE, RANKERS, RunConfig
+from sprec.names import d3_row, grounded_row, hybrid_row, method_of, model_row, stage_key, stage_parts
 
 # Seconds on the calibration's reference machine (sprec.llm.calibrate.REFERENCE_SECONDS: a forward pass there
 # takes 1.97 s), from recorded stage times divided by their run's calibration: docs/results/goodreads-cpu
@@ -90,6 +90,9 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = No
             negatives = rank_row if hybrid else u["selfplay"] * sampled
             per_iteration = prompts * (negatives + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)
             models.update({model_row(method, t + 1): per_iteration for t in range(sp.iterations)})
+        elif method == "rank-sft":  # forward and backward over a row's candidates: about 3 scoring passes
+            r = cfg.rank_sft
+            models[method] = 3 * rank_row * min(r.examples or n_train, n_train) * r.epochs
         elif method.startswith("rerank-"):
             reranks[stage_key(grounded_row(method, "embedding"), "rerank")] = 10.0
     if "sft" not in models:  # every LLM method starts from the SFT model: the first stage to need it trains it
@@ -113,7 +116,7 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = No
         plan[stage_key("itemknn", "train")] = 5.0  # seconds on ml-100k
     for name, seconds in models.items():
         plan[stage_key(name, "train")] = seconds
-        if cfg.selfplay.evaluated(name):
+        if cfg.selfplay.evaluated(name) and method_of(name) not in RANKERS:
             plan.update({stage_key(grounded_row(name, g), "recommend"): recommend[g] for g in cfg.groundings})
     return {**plan, **reranks, **hybrids}
 

@@ -2,9 +2,10 @@
 
 Every distinct answer prefix is one token of the packed sequence and attends to the prompt's key/value cache and
 to its own ancestors only, so tokens that several answers share (the opening quote, "The", a series name) are
-computed once and no answer is padded. The scores equal those of separate whole-sequence passes (tests/test_rank.py);
-on Goodreads titles this is 1.6x faster than batching the answers on a repeated prompt cache
-(benchmarks/bench_rank.py). Used to score a retriever's candidates, where the gradient is never needed."""
+computed once and no answer is padded. The scores equal those of separate whole-sequence passes
+(tests/llm/test_scoring.py); on Goodreads titles this is 1.6x faster than batching the answers on a repeated
+prompt cache (benchmarks/bench_rank.py). Used to score a retriever's candidates (under torch.no_grad) and,
+with gradients, to train the LLM to rank them (rank-sft)."""
 
 from __future__ import annotations
 
@@ -43,7 +44,6 @@ def _ancestor_mask(parents: list[int]) -> tuple[torch.Tensor, list[int]]:
     return seen, depth
 
 
-@torch.no_grad()
 def trie_logps(model, prompt: list[int], answers: list[list[int]]) -> torch.Tensor:
     """log pi(answer | prompt) of each answer, shape (len(answers),), float32."""
     body, head = causal_lm_parts(model)

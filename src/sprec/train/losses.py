@@ -6,6 +6,9 @@ h(y) = log pi(y|x) - log pi_ref(y|x) is the implicit reward of answer y (before 
   loss = -log sigmoid(-log sum_j exp(beta * (h(y_l_j) - h(y_w)))); with one rejected answer it is DPO.
 - DMPO (Bai et al. 2024), several rejected answers: the chosen answer against their average,
   loss = -log sigmoid(beta * h(y_w) - (1/m) sum_j beta * h(y_l_j)); with one rejected answer it is DPO.
+And the ranking loss of rank-sft (LlamaRec 2023 trains its ranker over its retriever's candidates likewise):
+- softmax over a row's candidates c_1..C of their answers' log-probabilities s_j (summed over the tokens, or
+  per token), the true item t one of them: loss = -log (exp s_t / sum_j exp s_j).
 """
 
 from __future__ import annotations
@@ -64,3 +67,10 @@ def dmpo_loss(policy_chosen: torch.Tensor, policy_rejected: torch.Tensor, ref_ch
 
 
 PREFERENCE_LOSSES = {"sdpo": sdpo_loss, "dmpo": dmpo_loss}  # dpo.loss -> function (sdpo with 1 negative: DPO)
+
+
+def candidate_softmax_loss(logps: torch.Tensor, target: int, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """-log softmax(s)[target] for one row's candidate scores s = `logps` (C,), summed log-probabilities of each
+    candidate's answer; with `lengths` (C,), s = logps / lengths (per-token scores)."""
+    scores = logps if lengths is None else logps / lengths.to(logps.dtype).clamp(min=1)
+    return -torch.log_softmax(scores, dim=0)[target]
