@@ -17,6 +17,7 @@ from pathlib import Path
 
 ITERATION = " t="  # "sprec t=2"
 HYBRID = " > "  # "sasrec > sft"
+POOL = "+"  # "sasrec+itemknn > sft": a pool of two retrievers' candidates
 D3 = "d3: "  # "d3: sft (trie)"
 
 
@@ -45,6 +46,15 @@ def grounded_row(model: str, grounding: str) -> str:
 def grounding_of(row: str) -> str | None:
     """The grounding a row's name carries: "sprec t=2 (embedding)" -> "embedding"; None when it carries none."""
     return row[row.rfind("(") + 1 : -1] if row.endswith(")") and "(" in row else None
+
+
+def pool_name(retrievers: list[str]) -> str:
+    """Several retrievers' candidate pool as it appears in row names: ["sasrec", "itemknn"] -> "sasrec+itemknn"."""
+    return POOL.join(retrievers)
+
+
+def pool_members(pool: str) -> list[str]:
+    return pool.split(POOL)
 
 
 def hybrid_row(retriever: str, model: str) -> str:

@@ -45,3 +45,20 @@ def test_imported_prediction_paths_are_relative_to_the_config_file(tmp_path):
         "imported: {theirs: ../elsewhere/preds.json, abs: /data/p.json}\n")
     cfg = load_run_config(tmp_path / "configs" / "run.yaml")
     assert cfg.imported == {"theirs": str(tmp_path / "configs" / "../elsewhere/preds.json"), "abs": "/data/p.json"}
+
+
+def test_a_retriever_pool_is_checked_key_by_key():
+    from sprec.config import HybridSettings
+
+    assert from_dict(HybridSettings, {}).retrievers == ["sasrec", "itemknn"]
+    assert from_dict(HybridSettings, {}).pool == "sasrec+itemknn"
+    assert from_dict(HybridSettings, {"retriever": "itemknn"}).pool == "itemknn"
+    bad = {"retriever": []}, {"retriever": ["sasrec", "bm25"]}, {"retriever": ["sasrec", "sasrec"]}, {"candidates": 1}
+    messages = "an empty list", r"got \['bm25'\]", "named twice", "at least 2, got 1"
+    for values, message in zip(bad, messages, strict=True):
+        with pytest.raises(ConfigError, match=f"hybrid.(retriever|candidates)\\b.*{message}"):
+            from_dict(HybridSettings, values, "hybrid")  # the key, then the problem
+    data = {"name": "x", "source": "recbole", "path": "p"}
+    with pytest.raises(ConfigError, match=r"hybrid.retriever: \['itemknn'\] not among the run's methods"):
+        from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sasrec", "sft", "hybrid"]})
+    from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sasrec", "itemknn"]})  # no hybrid: no pool

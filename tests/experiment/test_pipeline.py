@@ -337,3 +337,21 @@ def test_rank_sft_is_trained_on_the_retrievers_candidates_and_has_a_hybrid_row_o
     assert (tmp_path / "run/models/sft/adapter").exists()  # it starts from the SFT model
     with pytest.raises(ConfigError, match="rank-sft ranks the retriever's candidates .* add hybrid to methods"):
         from_dict(RunConfig, raw | {"methods": ["itemknn", "rank-sft"]})
+
+
+def test_a_pool_of_two_retrievers_has_its_own_row_and_its_hybrids_are_compared_with_each(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["popularity", "itemknn", "sft", "hybrid"], "groundings": [],
+            "hybrid": {"retriever": ["itemknn", "popularity"], "candidates": 2}}  # fmt: skip
+    results = run(from_dict(RunConfig, raw))["history allowed"]
+    assert list(results) == ["popularity", "itemknn", "itemknn+popularity", "itemknn+popularity > sft"]
+    mix = json.loads((tmp_path / "run/candidates/itemknn+popularity-mix-2.json").read_text())
+    assert sum(mix["mix"]) == pytest.approx(1) and len(mix["validation_ndcg_at_10"]) == 11
+    pool = json.loads((tmp_path / "run/predictions/itemknn+popularity.json").read_text())
+    assert pool["mix"] == mix["mix"] and all(len(row) == 4 for row in pool["topk"])  # 2 retrievers x 2
+    hybrid = json.loads((tmp_path / "run/predictions/itemknn+popularity-sft.json").read_text())
+    assert hybrid["retriever"] == "itemknn+popularity" and sorted(hybrid["topk"][0]) == sorted(pool["topk"][0])
+    diffs = json.loads((tmp_path / "run/differences.json").read_text())["history allowed"]
+    assert set(diffs["itemknn+popularity > sft"]) == {"itemknn+popularity", "itemknn", "popularity"}
+    assert set(diffs["itemknn+popularity"]) == {"itemknn", "popularity"}
+    assert "Best LLM row itemknn+popularity > sft" in (tmp_path / "run/results.md").read_text()

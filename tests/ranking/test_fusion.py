@@ -64,3 +64,32 @@ def test_calibrated_scores_subtract_the_items_prior():
     logps, lengths, prior = np.array([[-6.0, -4.0]]), np.array([[2, 1]]), np.array([[-8.0, -3.0]])
     assert llm_scores(logps, lengths, normalise=False, prior=prior).tolist() == [[2.0, -1.0]]
     assert llm_scores(logps, lengths, normalise=True, prior=prior).tolist() == [[1.0, -1.0]]
+
+
+def test_a_pool_takes_turns_and_gives_unproposed_items_the_row_minimum():
+    from sprec.ranking.candidates import pooled_candidates
+
+    a = np.array([[5.0, 4, 3, 2, 1, 0]])  # ranks 0, 1, 2, 3, 4, 5
+    b = np.array([[0.0, 9, 0, 8, 0, 7]])  # ranks 1, 3, 5, then 0, 2, 4 (ties: smaller id)
+    # turns: a 0, b 1, a 2 (1 is in), b 3: every retriever's top-2 is in the pool of 4
+    pool = pooled_candidates([a, b], 2)
+    assert pool.ids.tolist() == [[0, 1, 2, 3]]
+    # a's top-4 is 0..3: its own scores; b's top-4 is 1, 3, 5, 0: item 2 is beyond it, so b's row minimum (0)
+    assert pool.parts[0].T.tolist() == [[5, 4, 3, 2], [0, 9, 0, 8]]
+    # history item 0 excluded, top-1 each: a 1, b 3; b's top-2 is 1 and 3 and a's 1 and 2, so a gives 3 its minimum
+    pool = pooled_candidates([a, b], 1, [[0]])
+    assert pool.ids.tolist() == [[1, 3]] and pool.parts[0].T.tolist() == [[4, 3], [9, 8]]
+
+
+def test_a_pools_mix_is_chosen_on_validation_and_ranks_its_candidates():
+    from sprec.ranking.fusion import choose_mix, mixed, simplex
+
+    assert simplex(2, (0.0, 0.5, 1.0)) == [(1.0, 0.0), (0.5, 0.5), (0.0, 1.0)]
+    assert len(simplex(3)) == 66 and all(sum(m) == pytest.approx(1) for m in simplex(3))
+    # two rows of three candidates; retriever 1 puts the target (item 9) first in row 1 only, retriever 2 in both
+    cand = Candidates(np.array([[7, 8, 9], [9, 7, 8]]),
+                      np.array([[[1, 3], [2, 1], [3, 2]], [[1, 3], [3, 2], [2, 1]]], dtype=float))  # fmt: skip
+    assert mixed(cand, (1.0, 0.0)).ids.tolist() == [[9, 8, 7], [7, 8, 9]]
+    assert mixed(cand, (0.0, 1.0)).ids.tolist() == [[7, 9, 8], [9, 7, 8]]
+    mix, curve = choose_mix(cand, np.array([9, 9]), grid=(0.0, 0.5, 1.0), k=1)
+    assert curve == {(1.0, 0.0): 0.5, (0.5, 0.5): 0.5, (0.0, 1.0): 0.5} and mix == (1.0, 0.0)  # ties: the first

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from sprec.config import CLASSICAL, RunConfig
+from sprec.config import RunConfig, classical_row
 from sprec.data.dataset import Dataset, histories
 from sprec.evaluation.evaluate import DIVERSITY_MEASURES, HISTORY_MODES, evaluate_topk, load_predictions, load_results
 from sprec.io import atomic_write_text, write_json
@@ -137,7 +137,7 @@ def is_classical(p: dict) -> bool:
     """A classical baseline's row or a re-ranking of its list, or a hybrid at fusion weight 0 (its retriever's
     list): no LLM in the system. A row imported from elsewhere is counted with them (whatever made it, it is not
     one of this run's LLM systems)."""
-    return p["base"] in CLASSICAL or (p["knob"] == "fusion weight a" and p["weight"] == 0) or p.get("imported", False)
+    return classical_row(p["base"]) or (p["knob"] == "fusion weight a" and p["weight"] == 0) or p.get("imported", False)
 
 
 def _best_at(rivals: list[dict], ref: dict, k: int) -> str:

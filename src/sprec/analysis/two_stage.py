@@ -9,15 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from sprec.config import RunConfig, from_dict
-from sprec.data.dataset import Dataset, Example, histories
+from sprec.data.dataset import Dataset, Example
 from sprec.errors import DataError
-from sprec.experiment.layout import run_scorer
+from sprec.experiment.pool import candidate_source
 from sprec.io import read_json
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.names import hybrid_stem, llm_score_variant, row_of_model_dir
-from sprec.ranking.candidates import top_candidates
 from sprec.ranking.fusion import fuse, llm_scores, per_candidate
 from sprec.train.sft import trained_model_info
 
@@ -31,14 +30,12 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
         raise DataError("--hybrid needs a model folder inside a `sprec run` folder (RUN/models/...)", model_dir)
     cfg = from_dict(RunConfig, read_json(run_dir / "run.json")["config"], str(run_dir / "run.json"))
     name = row_of_model_dir(model_dir, run_dir / "models")
-    chosen = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.retriever, name)}.json"
+    chosen = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.pool, name)}.json"
     if not chosen.exists():
         raise DataError(f"the run has no hybrid row for {name!r}; add `hybrid` to its methods and rerun", chosen)
     meta = read_json(chosen)
     ds = Dataset.load(run_dir / "data")
-    excluded = histories(rows, exclude_history)
-    cands = top_candidates(run_scorer(cfg.hybrid.retriever, ds, cfg, run_dir)(rows), cfg.hybrid.candidates,
-                           excluded)  # fmt: skip
+    cands = candidate_source(ds, cfg, run_dir, exclude_history)(rows)
     model, tok = load_model(model_cfg, adapter)
     prompter = Prompter.for_run(tok, ds, model_cfg)
     logps, lengths = candidate_logps(model, prompter, rows, cands.ids)
@@ -49,5 +46,5 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
         items = np.unique(cands.ids)
         prior = per_candidate(items, prior_logps(model, prompter, items), cands.ids)
     scores = llm_scores(logps, lengths, per_token, prior)
-    used = {"retriever": cfg.hybrid.retriever, "weight": meta["weight"], "llm_score": variant}
+    used = {"retriever": cfg.hybrid.pool, "weight": meta["weight"], "llm_score": variant}
     return fuse(cands, scores, meta["weight"])[:, :k], used

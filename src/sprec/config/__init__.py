@@ -2,7 +2,7 @@
 (methods), and YAML loading checked once (load). Everything is importable from `sprec.config`."""
 
 from sprec.config.load import from_dict, load_data_config, load_run_config, load_yaml, resolve_paths
-from sprec.config.methods import CLASSICAL, LLM_METHODS, METHODS, OFFLINE_PREFERENCE, RANKERS
+from sprec.config.methods import CLASSICAL, LLM_METHODS, METHODS, OFFLINE_PREFERENCE, RANKERS, classical_row
 from sprec.config.run import EvalConfig, RunConfig
 from sprec.config.sections import (
     CSV_COLUMNS,
@@ -30,6 +30,6 @@ __all__ = [
     "SOURCES",
     "D3Settings", "DPOSettings", "DataConfig", "EvalConfig", "HybridSettings", "ItemKNNSettings", "LoraSettings",
     "ModelConfig", "PrepareSettings", "RankSFTSettings", "RecommendSettings", "RerankSettings", "RunConfig",
-    "SASRecSettings", "SFTSettings", "SelfPlaySettings", "from_dict", "load_data_config", "load_run_config",
-    "load_yaml", "positive", "resolve_paths",
+    "SASRecSettings", "SFTSettings", "SelfPlaySettings", "classical_row", "from_dict", "load_data_config",
+    "load_run_config", "load_yaml", "positive", "resolve_paths",
 ]  # fmt: skip

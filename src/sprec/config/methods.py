@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sprec.names import pool_members
+
 CLASSICAL = ("popularity", "sasrec", "itemknn")  # baselines without an LLM
 
 
@@ -14,3 +16,8 @@ OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference train
 LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid", "rank-sft")
 # trained to rank a retriever's candidates, not to generate: their rows are hybrid rows only
 RANKERS = ("rank-sft",)
+
+
+def classical_row(row: str) -> bool:
+    """A row with no LLM in it: a classical method's, or a pool of classical retrievers' ("sasrec+itemknn")."""
+    return all(m in CLASSICAL for m in pool_members(row))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sprec.config.methods import CLASSICAL
 from sprec.errors import ConfigError
-from sprec.names import iteration_of
+from sprec.names import iteration_of, pool_name
 
 
 @dataclass
@@ -322,10 +322,13 @@ class ItemKNNSettings:
 
 @dataclass
 class HybridSettings:
-    """The LLM ranking a classical retriever's candidates (method hybrid): one row per LLM model."""
+    """The LLM ranking a classical retriever's candidates, or a pool of several retrievers' (method hybrid): one
+    row per LLM model."""
 
-    retriever: str = "sasrec"  # sasrec | itemknn | popularity
-    candidates: int = 50  # retriever's top-N per row that the LLM scores
+    # sasrec | itemknn | popularity, or a list of them: a pool of `candidates` items from each (their union, filled
+    # from deeper in their rankings where they overlap), every retriever's score of each candidate fused
+    retriever: str | list[str] = field(default_factory=lambda: ["sasrec", "itemknn"])
+    candidates: int = 50  # each retriever's top-N per row that the LLM scores
     weight: float | None = None  # fusion weight of the LLM score in [0, 1]; None: chosen on the validation split
     # LLM score per answer token instead of the answer's summed log-probability; null: chosen on validation
     normalise: bool | None = None
@@ -335,12 +338,27 @@ class HybridSettings:
     models: list[str] | None = None
 
     def __post_init__(self):
-        if self.retriever not in CLASSICAL:
-            raise ConfigError(f"hybrid.retriever: choose one of {CLASSICAL}, got {self.retriever!r}")
-        if self.candidates < 1:
-            raise ConfigError(f"hybrid.candidates must be positive, got {self.candidates}")
+        names = [self.retriever] if isinstance(self.retriever, str) else list(self.retriever)
+        if not names:
+            raise ConfigError(f"hybrid.retriever: name one or more of {CLASSICAL}, got an empty list")
+        unknown = [r for r in names if r not in CLASSICAL]
+        if unknown:
+            raise ConfigError(f"hybrid.retriever: choose from {CLASSICAL}, got {unknown}")
+        if len(set(names)) < len(names):
+            raise ConfigError(f"hybrid.retriever: a retriever is named twice in {names}")
+        if self.candidates < 2:
+            raise ConfigError(f"hybrid.candidates must be at least 2, got {self.candidates}")
         if self.weight is not None and not 0 <= self.weight <= 1:
             raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
+
+    @property
+    def retrievers(self) -> list[str]:
+        return [self.retriever] if isinstance(self.retriever, str) else list(self.retriever)
+
+    @property
+    def pool(self) -> str:
+        """The retrievers' name in row names: "sasrec", "sasrec+itemknn"."""
+        return pool_name(self.retrievers)
 
 
 @dataclass

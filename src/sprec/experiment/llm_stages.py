@@ -24,6 +24,7 @@ from sprec.distributed import (
 from sprec.errors import ConfigError
 from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
 from sprec.experiment.layout import run_scorer
+from sprec.experiment.pool import candidate_source, retriever_candidates
 from sprec.io import write_jsonl, write_npz
 from sprec.llm.generate import recommend
 from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
@@ -32,7 +33,6 @@ from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.names import generated_stem, grounded_row, llm_score_label, method_of, model_row
 from sprec.ranking import WEIGHTS
-from sprec.ranking.candidates import Candidates, top_candidates
 from sprec.ranking.fusion import choose_variant, fuse, llm_scores, per_candidate
 from sprec.ranking.rerank import calibrated, choose_weight, mmr, nearest_candidates, popularity_penalised
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
@@ -172,26 +172,6 @@ def rerank_sft(method: str, ds: Dataset, cfg: RunConfig, path: Path) -> None:
     wait_for_everyone()
 
 
-def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):
-    """A function: rows -> the retriever's top-N candidates and scores (never a history item when `excluding`)."""
-    scorer, n = run_scorer(cfg.hybrid.retriever, ds, cfg, run_dir), min(cfg.hybrid.candidates, len(ds.catalog))
-
-    def candidates(rows: list) -> Candidates:
-        return top_candidates(scorer(rows), n, histories(rows, excluding))
-
-    return candidates
-
-
-def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str) -> Candidates:
-    """The retriever's candidates for a split (cached in run_dir/candidates/), with the history excluded when
-    the run's lists are made that way."""
-    n, excluding = cfg.hybrid.candidates, cfg.eval.generate_excluding  # both in the name: a changed one recomputes
-    path = run_dir / "candidates" / f"{cfg.hybrid.retriever}-{split}-{n}{'-excluding' if excluding else ''}.npz"
-    if not path.exists():
-        candidate_source(ds, cfg, run_dir, excluding)(ds.splits[split]).save(path)
-    return Candidates.load(path)
-
-
 def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path, only: list[str] | None = None) -> list[tuple[str, Path]]:
     """(row name, adapter) of every LLM model the run trains (the SFT model when it trains none), or of the
     models named in `only` ("sft", "sprec t=2"), in that order; only the methods those belong to are trained."""
@@ -251,7 +231,7 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     write_npz(path.with_name(f"{path.stem}.test-scores.npz"), ids=cands["test"].ids, retriever=cands["test"].scores,
               llm=scores("test", variant))  # fmt: skip
     save_predictions(path, fuse(cands["test"], scores("test", variant), weight),
-                     **prediction_meta(name, ds.name, cfg.eval, retriever=h.retriever, candidates=h.candidates,
+                     **prediction_meta(name, ds.name, cfg.eval, retriever=h.pool, candidates=h.candidates,
                                        weight=weight, llm_score=chosen,
                                        weight_from="config" if h.weight is not None else "validation NDCG@10",
                                        validation_ndcg_at_10={str(w): v for w, v in curves[chosen].items()},

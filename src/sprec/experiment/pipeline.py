@@ -224,7 +224,9 @@ def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pro
     `d3` (the model's trie beam search guided by the classical assistant)."""
     from sprec.experiment.llm_stages import hybrid_models, predict_d3, predict_hybrid
 
-    out, retriever = {}, cfg.hybrid.retriever
+    out, retriever = {}, cfg.hybrid.pool
+    if method == "hybrid" and len(cfg.hybrid.retrievers) > 1:
+        out[retriever] = stage_pool(ds, cfg, run_dir)
     for model_name, adapter in hybrid_models(ds, cfg, run_dir, getattr(cfg, method).models):
         if method == "hybrid":
             name, stem, predict, stage = hybrid_row(retriever, model_name), hybrid_stem(retriever, model_name), \
@@ -235,6 +237,20 @@ def stage_per_model(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path, pro
         predict(name, adapter, ds, cfg, run_dir, out[name])  # every process: each scores or decodes a share
         progress.record(stage_key(name, stage), load_predictions(out[name]).meta.get("seconds"), out[name])
     return out
+
+
+def stage_pool(ds: Dataset, cfg: RunConfig, run_dir: Path) -> Path:
+    """The pool's own row: its candidates ranked by the retrievers' mixed score (experiment/pool.py)."""
+    from sprec.experiment.pool import pool_mix, retriever_candidates
+
+    path = run_dir / "predictions" / f"{cfg.hybrid.pool}.json"
+    with main_process_first():
+        if not path.exists():
+            cand = retriever_candidates(ds, cfg, run_dir, "test")
+            mix = pool_mix(ds, cfg, run_dir, cfg.eval.generate_excluding)
+            save_predictions(path, cand.ids, **prediction_meta(cfg.hybrid.pool, ds.name, cfg.eval,
+                             retrievers=cfg.hybrid.retrievers, mix=list(mix), candidates=cfg.hybrid.candidates))
+    return path
 
 
 def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, exclude_history: bool) -> dict | None:

@@ -105,7 +105,7 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = No
         n_valid = min(n_test, 256) if n_valid is None else n_valid
         scored = cfg.hybrid.models or list(models) or ["sft"]
         rows = rank_row * (n_test + n_valid)
-        hybrids = {stage_key(hybrid_row(cfg.hybrid.retriever, m), "rank"): rows for m in scored}
+        hybrids = {stage_key(hybrid_row(cfg.hybrid.pool, m), "rank"): rows for m in scored}
     if "d3" in cfg.methods:  # trie beam search of each LLM model's test rows
         d3_models = cfg.d3.models or list(models) or ["sft"]
         hybrids |= {stage_key(d3_row(m), "recommend"): recommend["trie"] for m in d3_models}

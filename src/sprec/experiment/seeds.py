@@ -10,7 +10,7 @@ import dataclasses
 import math
 from pathlib import Path
 
-from sprec.config import CLASSICAL, RunConfig
+from sprec.config import RunConfig, classical_row
 from sprec.evaluation.evaluate import DIVERSITY_MEASURES, PAPER_METRICS
 from sprec.io import atomic_write_text, read_json, write_json
 from sprec.report import plots
@@ -100,6 +100,8 @@ def plot_seeds(run_dir: Path, per_seed: dict[int, dict], agg: dict, ks: list[int
     far the LLM rows spread."""
     k, out = str(max(ks)), run_dir / "plots"
     paths = [plots.seed_spread(per_seed, agg, DIVERSITY_MEASURES, out / "seeds.png", k)]
-    if any(row not in CLASSICAL for r in per_seed.values() for by_row in r.values() for row in by_row):
-        paths.append(plots.seed_spread(per_seed, agg, DIVERSITY_MEASURES, out / "seeds-llm.png", k, skip=CLASSICAL))
+    rows = {row for r in per_seed.values() for by_row in r.values() for row in by_row}
+    if any(not classical_row(row) for row in rows):
+        skip = [row for row in rows if classical_row(row)]
+        paths.append(plots.seed_spread(per_seed, agg, DIVERSITY_MEASURES, out / "seeds-llm.png", k, skip=skip))
     return paths

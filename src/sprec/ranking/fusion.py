@@ -12,6 +12,8 @@ split from a grid. This module holds the arithmetic (pure functions on arrays); 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from sprec.errors import DataError
@@ -73,3 +75,28 @@ def choose_variant(cand: Candidates, variants: dict[str, np.ndarray], targets: n
     options = [(name, w) for name in curves for w in ([weight] if weight is not None else curves[name])]
     name, w = max(options, key=lambda o: (curves[o[0]].get(o[1], -1.0), -o[1], -list(curves).index(o[0])))
     return name, w, curves
+
+
+def simplex(n_parts: int, grid=WEIGHTS) -> list[tuple[float, ...]]:
+    """Every mix of `n_parts` weights from `grid` that sums to 1, the first part's largest first (one part: (1.0,))."""
+    if n_parts == 1:
+        return [(1.0,)]
+    steps = round(1 / grid[1])  # the grid's step (0.1 -> 10)
+    combos = itertools.product(range(steps, -1, -1), repeat=n_parts)
+    return [tuple(c / steps for c in combo) for combo in combos if sum(combo) == steps]
+
+
+def mixed(cand: Candidates, mix: tuple[float, ...]) -> Candidates:
+    """A pool's candidates with one score, sum_r mix_r z(retriever r's score), best first (ties: pool order)."""
+    parts = cand.parts
+    score = sum(w * standardise(parts[:, :, r]) for r, w in enumerate(mix))
+    order = np.argsort(-score, axis=1, kind="stable")
+    return Candidates(np.take_along_axis(cand.ids, order, axis=1), np.take_along_axis(score, order, axis=1))
+
+
+def choose_mix(cand: Candidates, targets: np.ndarray, grid=WEIGHTS, k: int = 10) -> tuple[tuple[float, ...], dict]:
+    """(mix, validation NDCG@k of every mix tried): the retrievers' weights in a pool whose own ranking is best on
+    the validation rows (ties: the earlier mix of `simplex`)."""
+    curve = {mix: ndcg(hit_positions(mixed(cand, mix).ids[:, :k], targets), k)
+             for mix in simplex(cand.parts.shape[2], grid)}  # fmt: skip
+    return max(curve, key=lambda m: (curve[m], -list(curve).index(m))), curve

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 
 from sprec.baselines.popularity import recommend_popular
-from sprec.config import CLASSICAL
+from sprec.config import CLASSICAL, classical_row
 from sprec.evaluation import health
 from sprec.evaluation.evaluate import BUCKET_METRICS, BUCKETS, EXTRA_METRICS, PAPER_METRICS
 from sprec.evaluation.metrics import popularity_buckets
 from sprec.io import atomic_write_text, write_json
-from sprec.names import grounding_of, hybrid_parts, hybrid_row, iteration_of, method_of
+from sprec.names import grounding_of, hybrid_parts, hybrid_row, iteration_of, method_of, pool_members
 
 COLUMNS = [*PAPER_METRICS, *EXTRA_METRICS]
 CSV_COLUMNS = [*COLUMNS, *BUCKET_METRICS]
@@ -76,8 +76,8 @@ def best_row(by_method: dict[str, dict], names, k: int) -> str | None:
 def standing(by_method: dict[str, dict], k: int, imported: frozenset[str] = frozenset()) -> str | None:
     """One sentence: the best LLM row against the best classical baseline, by NDCG@k (rows imported from
     elsewhere are neither)."""
-    classical = best_row(by_method, [n for n in by_method if n in CLASSICAL], k)
-    llm = best_row(by_method, [n for n in by_method if n not in CLASSICAL and n not in imported], k)
+    classical = best_row(by_method, [n for n in by_method if classical_row(n)], k)
+    llm = best_row(by_method, [n for n in by_method if not classical_row(n) and n not in imported], k)
     if classical is None or llm is None:
         return None
     c, m = by_method[classical][str(k)], by_method[llm][str(k)]
@@ -147,11 +147,16 @@ def _baseline_for(name: str, names: list[str]) -> str | None:
 
 
 def references_for(name: str, names: list[str]) -> list[str]:
-    """The rows a row is compared with: a hybrid row "R > model" with its retriever R and with the SFT hybrid
-    "R > sft"; any other row with its SFT row."""
+    """The rows a row is compared with: a hybrid row "R > model" with its retriever R (for a pool "A+B": the pool's
+    own row, A and B) and with the SFT hybrid "R > sft"; a pool's row with its retrievers; any other row with its
+    SFT row."""
     if hybrid_parts(name) is not None:
         retriever = hybrid_parts(name)[0]
-        return [r for r in (retriever, hybrid_row(retriever, "sft")) if r in names and r != name]
+        members = pool_members(retriever) if len(pool_members(retriever)) > 1 else []
+        wanted = (retriever, *members, hybrid_row(retriever, "sft"))
+        return [r for r in wanted if r in names and r != name]
+    if len(pool_members(name)) > 1:
+        return [r for r in pool_members(name) if r in names]
     base = _baseline_for(name, [n for n in names if hybrid_parts(n) is None])
     return [base] if base is not None and base != name else []
 
@@ -228,7 +233,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
             continue
         lists = {n: np.asarray(lists_for_mode(preds[n], test, exclude, k))[:, :k] for n in results[mode]}
         first = lists if first is None else first
-        best = best_row(results[mode], [n for n in results[mode] if n in CLASSICAL], k)
+        best = best_row(results[mode], [n for n in results[mode] if classical_row(n)], k)
         refs = {n: [best] for n in imported if best is not None and n in lists}
         diffs[mode], sections[mode] = differences(lists, test, catalog, ks, seed, refs)
         sections[mode] = (standing(results[mode], k, imported) or "") + sections[mode] \

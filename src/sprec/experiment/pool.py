@@ -1,0 +1,68 @@
+"""The candidates the two-stage system ranks: one retriever's top-N, or a pool of several retrievers' (their
+union, ranking/candidates.pooled_candidates) whose scores are mixed into one by weights chosen on the validation
+rows before any LLM is involved. The pool's own ranking is then a classical row of its own ("sasrec+itemknn"),
+and the LLM's fusion weight (ranking/fusion) is chosen against it, so a hybrid row over the pool shows what the
+LLM adds to the retrievers together, not what one retriever adds to the other.
+
+Why a grid and one weight at a time, not a joint or logistic fit: 11 mixes of two retrievers (66 of three) on
+128-256 validation rows leave little to overfit, and a fit of the LLM's weight jointly with the mix could buy
+a retriever's weight with the LLM's on a flat validation curve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from sprec.config import RunConfig
+from sprec.data.dataset import Dataset, histories
+from sprec.distributed import main_process_first
+from sprec.experiment.layout import run_scorer
+from sprec.io import read_json, write_json
+from sprec.ranking.candidates import Candidates, pooled_candidates, top_candidates
+from sprec.ranking.fusion import choose_mix, mixed
+
+
+def _suffix(cfg: RunConfig, excluding: bool) -> str:
+    return f"{cfg.hybrid.candidates}{'-excluding' if excluding else ''}"
+
+
+def pool_mix(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) -> tuple[float, ...]:
+    """The retrievers' weights in the pool, chosen on the validation rows (cached in run_dir/candidates/)."""
+    h = cfg.hybrid
+    path = Path(run_dir) / "candidates" / f"{h.pool}-mix-{_suffix(cfg, excluding)}.json"
+    with main_process_first():
+        if not path.exists():
+            rows = ds.splits["valid"]
+            pool = _pooled(ds, cfg, run_dir, rows, excluding)
+            targets = np.array([-1 if e.target is None else e.target for e in rows])
+            mix, curve = choose_mix(pool, targets)
+            write_json(path, {"retrievers": h.retrievers, "mix": list(mix), "validation_ndcg_at_10": {
+                "+".join(f"{w:g}" for w in m): v for m, v in curve.items()}})  # fmt: skip
+    return tuple(read_json(path)["mix"])
+
+
+def _pooled(ds: Dataset, cfg: RunConfig, run_dir: Path, rows: list, excluding: bool) -> Candidates:
+    scores = [run_scorer(r, ds, cfg, run_dir)(rows) for r in cfg.hybrid.retrievers]
+    return pooled_candidates(scores, min(cfg.hybrid.candidates, len(ds.catalog)), histories(rows, excluding))
+
+
+def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):
+    """A function: rows -> the retriever's (or the pool's) candidates, best first, with one score each (never a
+    history item when `excluding`)."""
+    h = cfg.hybrid
+    if len(h.retrievers) == 1:
+        scorer, n = run_scorer(h.retrievers[0], ds, cfg, run_dir), min(h.candidates, len(ds.catalog))
+        return lambda rows: top_candidates(scorer(rows), n, histories(rows, excluding))
+    mix = pool_mix(ds, cfg, run_dir, excluding)
+    return lambda rows: mixed(_pooled(ds, cfg, run_dir, rows, excluding), mix)
+
+
+def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str) -> Candidates:
+    """The candidates of a split (cached in run_dir/candidates/), with the history excluded when the run's lists
+    are made that way."""
+    excluding = cfg.eval.generate_excluding  # in the name with the size: a changed one recomputes
+    path = Path(run_dir) / "candidates" / f"{cfg.hybrid.pool}-{split}-{_suffix(cfg, excluding)}.npz"
+    if not path.exists():
+        candidate_source(ds, cfg, run_dir, excluding)(ds.splits[split]).save(path)
+    return Candidates.load(path)
