@@ -93,3 +93,31 @@ def test_the_validation_chosen_weight_is_the_best_on_its_measure_within_the_ndcg
     assert choose_weight(curve, "MGU", higher=False, max_ndcg_loss=0.05) == 0.6  # 0.5 is now 9% below
     assert choose_weight(curve, "MGU", higher=False, max_ndcg_loss=0.0) == 0.0
     assert choose_weight(curve, "NDCG", higher=True, max_ndcg_loss=1.0) == 0.0
+
+
+def test_dpp_hand_worked_and_equal_to_the_log_determinant_greedy():
+    from sprec.ranking.rerank import dpp
+
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])  # items 0 and 1 the same, 2 orthogonal
+    cand, rel = np.array([[0, 1, 2]]), np.array([[1.0, 0.9, 0.0]])
+    assert dpp(cand, rel, vectors, 3, 0.0).tolist() == [[0, 1, 2]]  # weight 0: the base's order
+    # w = 0.5: item 0 first (relevance); item 1 then spans nothing new (d^2 = 0, log -> -27.6), item 2 all (log 1 = 0)
+    assert dpp(cand, rel, vectors, 3, 0.5).tolist() == [[0, 2, 1]]
+    # against the definition: each greedy step maximises log det(L_Y), L = diag(q) S diag(q), q = exp(alpha rel)
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(30, 5))
+    unit = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+
+    def log_det(items, rel, alpha):
+        q = np.exp(alpha * rel)
+        return np.linalg.slogdet(np.outer(q, q) * (unit[items] @ unit[items].T))[1]
+
+    for _ in range(20):
+        c, r = rng.permutation(30)[:8], np.sort(rng.random(8))[::-1]
+        for w in (0.2, 0.7, 1.0):
+            picked = []
+            for _ in range(4):
+                scores = {i: round(log_det(c[[*picked, i]], r[[*picked, i]], (1 - w) / (2 * w)), 9) for i in range(8)
+                          if i not in picked}  # fmt: skip
+                picked.append(max(scores, key=scores.get))  # ties (w = 1, first pick): the base's order
+            assert dpp(c[None], r[None], vecs, 4, w)[0].tolist() == c[picked].tolist()

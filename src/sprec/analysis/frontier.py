@@ -1,4 +1,4 @@
-"""The relevance-diversity frontier of a finished run: every re-ranker (popularity penalty, MMR,
+"""The relevance-diversity frontier of a finished run: every re-ranker (popularity penalty, MMR, DPP,
 calibration) at every weight on every stored base (the LLM models' embedding candidates, SASRec's and item-kNN's
 scores, the hybrids'), the hybrids' fusion weight, and every row of the run as a point. Nothing is retrained or
 regenerated: the bases are read from the run folder.
@@ -26,7 +26,7 @@ from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
 from sprec.ranking import WEIGHTS
 from sprec.ranking.candidates import Candidates, top_candidates
 from sprec.ranking.fusion import fuse, fused_scores
-from sprec.ranking.rerank import calibrated, mmr, nearest_candidates, popularity_penalised, scaled
+from sprec.ranking.rerank import calibrated, dpp, mmr, nearest_candidates, popularity_penalised, scaled
 
 
 @dataclass
@@ -73,6 +73,7 @@ def sweep(base: Base, ds: Dataset, vectors: np.ndarray, k: int, weights=WEIGHTS)
     out = {
         "popularity penalty": {w: popularity_penalised(base.cand, base.rel, pop, k, w) for w in weights},
         "MMR": {w: mmr(base.cand, base.rel, vectors, k, w) for w in weights},
+        "DPP": {w: dpp(base.cand, base.rel, vectors, k, w) for w in weights},
         "calibration": {w: calibrated(base.cand, base.rel, ds.catalog.genre_weights, seen, k, w) for w in weights},
     }
     if base.fusion is not None:

@@ -7,8 +7,9 @@ from sprec.names import pool_members
 CLASSICAL = ("popularity", "sasrec", "itemknn")  # baselines without an LLM
 
 
-METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-calibrated",
-           "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "rank-sft", "hybrid", "d3")
+METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-dpp",
+           "rerank-calibrated", "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "rank-sft", "hybrid",
+           "d3")
 
 
 OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference training from the SFT model, once

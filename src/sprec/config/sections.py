@@ -248,11 +248,13 @@ class SelfPlaySettings:
 
 @dataclass
 class RerankSettings:
-    """Re-ranking of the SFT model's embedding candidates (methods rerank-pop, rerank-mmr, rerank-calibrated)."""
+    """Re-ranking of the SFT model's embedding candidates (methods rerank-pop, rerank-mmr, rerank-dpp,
+    rerank-calibrated)."""
 
     candidates: int = 50  # nearest catalog titles to the SFT generation that are re-ranked
     popularity_weight: float | None = 0.5  # rerank-pop: weight of the log-popularity penalty against relevance
     mmr_weight: float | None = 0.5  # rerank-mmr: weight of redundancy (cosine to picked items) against relevance
+    dpp_weight: float | None = 0.5  # rerank-dpp: weight of the DPP's diversity term (log det) against relevance
     calibration_weight: float | None = 0.5  # rerank-calibrated: weight of KL(history genres || list genres)
     # A weight left null is chosen on the validation rows (the SFT model then also recommends for them): of the
     # weights 0, 0.1, ..., 1, the one best on the re-ranker's own measure at the largest K (popularity penalty:
@@ -260,7 +262,8 @@ class RerankSettings:
     max_ndcg_loss: float = 0.1
 
     def __post_init__(self):
-        weights = [w for w in (self.popularity_weight, self.mmr_weight, self.calibration_weight) if w is not None]
+        weights = [w for w in (self.popularity_weight, self.mmr_weight, self.dpp_weight, self.calibration_weight)
+                   if w is not None]  # fmt: skip
         if self.candidates < 1 or not all(0 <= w <= 1 for w in [*weights, self.max_ndcg_loss]):
             raise ConfigError("rerank: candidates must be positive, the weights and max_ndcg_loss in [0, 1]")
 

@@ -34,7 +34,7 @@ from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.names import generated_stem, grounded_row, llm_score_label, method_of, model_row
 from sprec.ranking import WEIGHTS
 from sprec.ranking.fusion import choose_variant, fuse, llm_scores, per_candidate
-from sprec.ranking.rerank import calibrated, choose_weight, mmr, nearest_candidates, popularity_penalised
+from sprec.ranking.rerank import calibrated, choose_weight, dpp, mmr, nearest_candidates, popularity_penalised
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
 from sprec.train.rank_sft import DONE as RANK_DONE
 from sprec.train.rank_sft import rank_sft_summary, ranking_rows, train_rank_sft
@@ -110,6 +110,7 @@ def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding
 
 # re-ranker -> (its weight's setting, the measure a weight chosen on validation optimises, higher is better)
 RERANKERS = {"rerank-pop": ("popularity_weight", "ORRatio", False), "rerank-mmr": ("mmr_weight", "DivRatio", True),
+             "rerank-dpp": ("dpp_weight", "DivRatio", True),
              "rerank-calibrated": ("calibration_weight", "MGU", False)}  # fmt: skip
 
 
@@ -138,6 +139,8 @@ def reranked(method: str, cand: np.ndarray, rel: np.ndarray, vectors: np.ndarray
         return popularity_penalised(cand, rel, ds.catalog.popularity, k, weight)
     if method == "rerank-mmr":
         return mmr(cand, rel, vectors, k, weight)
+    if method == "rerank-dpp":
+        return dpp(cand, rel, vectors, k, weight)
     return calibrated(cand, rel, ds.catalog.genre_weights, histories(rows), k, weight)
 
 

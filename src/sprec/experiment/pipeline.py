@@ -89,7 +89,7 @@ _SETTINGS_OF = {
     "d3": {"d3"},
     "sdpo_negatives": {"sdpo", "dmpo"},
     "sft_reweight_exponent": {"sft-reweighted"},
-    "rerank": {"rerank-pop", "rerank-mmr", "rerank-calibrated"},
+    "rerank": {"rerank-pop", "rerank-mmr", "rerank-dpp", "rerank-calibrated"},
 }
 
 

@@ -6,6 +6,11 @@ to its generation (the paper's embedding grounding); for a classical model or a 
 - popularity-penalised: score = (1 - w) * relevance - w * log(1 + popularity) / log(1 + max popularity)
 - MMR (maximal marginal relevance): picks greedily the candidate maximising
   (1 - w) * relevance - w * (largest cosine similarity to the items already picked).
+- DPP (determinantal point process; fast greedy MAP inference of Chen, Zhang and Zhou, NeurIPS 2018): the
+  kernel L = diag(q) S diag(q) with S the cosine similarity of the items' vectors and q = exp(alpha * relevance);
+  the greedy step that maximises log det(L_Y) picks the candidate maximising 2 alpha relevance + log d^2, d^2 its
+  vector's squared distance from the span of those picked (an incremental Cholesky). With alpha = (1 - w) / (2 w)
+  that is (1 - w) * relevance + w * log d^2: one knob w, as the others.
 - calibrated (Steck, RecSys 2018): picks greedily the candidate maximising
   (1 - w) * (relevance of the list) - w * KL(p || q~), p the genre distribution of the user's history, q the
   list's and q~ = (1 - a) q + a p (a = 0.01 keeps the divergence finite).
@@ -71,6 +76,29 @@ def mmr(cand: np.ndarray, rel: np.ndarray, item_vectors: np.ndarray, k: int, wei
         if picked.shape[1]:
             np.maximum(closest, np.einsum("ncd,nd->nc", vec, vec[rows, picked[:, -1]]), out=closest)
         return (1 - weight) * rel - weight * np.where(np.isfinite(closest), closest, 0.0)
+
+    return _greedy(cand, k, marginal)
+
+
+def dpp(cand: np.ndarray, rel: np.ndarray, item_vectors: np.ndarray, k: int, weight: float) -> np.ndarray:
+    """(N, k) of the candidates chosen by greedy DPP MAP inference over cosine similarity of `item_vectors`."""
+    if weight == 0:  # alpha infinite: relevance alone, which is the base's own order
+        return cand[:, :k]
+    unit = item_vectors / np.maximum(np.linalg.norm(item_vectors, axis=1, keepdims=True), 1e-12)
+    vec, rows = unit[cand], np.arange(len(cand))  # (N, C, d)
+    d2 = (np.linalg.norm(vec, axis=2) > 0.5).astype(np.float64)  # S_ii: exactly 1 (0 for an item with no vector)
+    chol = np.zeros(cand.shape + (0,))  # (N, C, slots so far): the Cholesky rows of every candidate
+
+    def marginal(picked):  # called once per slot: folds in the latest pick
+        nonlocal chol
+        if picked.shape[1]:
+            j = picked[:, -1]
+            s_j = np.einsum("ncd,nd->nc", vec, vec[rows, j])  # S_ji for every candidate i
+            d_j = np.sqrt(np.maximum(d2[rows, j], 1e-12))
+            e = (s_j - np.einsum("nct,nt->nc", chol, chol[rows, j])) / d_j[:, None]
+            chol = np.concatenate([chol, e[..., None]], axis=2)
+            np.subtract(d2, e**2, out=d2)
+        return (1 - weight) * rel + weight * np.log(np.maximum(d2, 1e-12))
 
     return _greedy(cand, k, marginal)
 

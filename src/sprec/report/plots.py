@@ -114,7 +114,8 @@ def hybrid_validation(curves: dict[str, dict[str, float]], path: Path) -> Path:
     return _save(fig, path)
 
 
-KNOB_STYLES = {"popularity penalty": "-", "MMR": "--", "calibration": ":", "fusion weight a": "-."}
+KNOB_STYLES = {"popularity penalty": "-", "MMR": "--", "DPP": (0, (5, 1, 1, 1)), "calibration": ":",
+               "fusion weight a": "-."}  # fmt: skip
 
 
 def frontier(points: list[dict], measures: dict[str, str], path: Path, k: int) -> Path:
@@ -129,7 +130,8 @@ def frontier(points: list[dict], measures: dict[str, str], path: Path, k: int) -
             for knob, style in KNOB_STYLES.items():
                 line = sorted((p for p in points if p["base"] == base and p["knob"] == knob), key=lambda p: p["weight"])
                 if line:
-                    ax.plot([p[measure] for p in line], [p["NDCG"] for p in line], style, color=colours[base], lw=1.3)
+                    ax.plot([p[measure] for p in line], [p["NDCG"] for p in line], linestyle=style, color=colours[base],
+                            lw=1.3)  # fmt: skip
                     ax.plot(line[0][measure], line[0]["NDCG"], "s", color=colours[base], ms=5)
         for p in (p for p in points if p["knob"] == "run row"):
             ax.plot(p[measure], p["NDCG"], "o", color="k", ms=5)
