@@ -355,3 +355,20 @@ def test_a_pool_of_two_retrievers_has_its_own_row_and_its_hybrids_are_compared_w
     assert set(diffs["itemknn+popularity > sft"]) == {"itemknn+popularity", "itemknn", "popularity"}
     assert set(diffs["itemknn+popularity"]) == {"itemknn", "popularity"}
     assert "Best LLM row itemknn+popularity > sft" in (tmp_path / "run/results.md").read_text()
+
+
+def test_sprec_rank_iterates_from_rank_sft_and_pushes_down_what_the_system_shows(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["itemknn", "sprec-rank", "hybrid"], "groundings": [],
+            "hybrid": {"retriever": "itemknn", "candidates": 4}, "rank_sft": {"examples": 4, "batch_size": 2},
+            "sprec_rank": {"iterations": 2, "prompts": 4, "negatives": 2, "k": 2,
+                           "dpo": {"batch_size": 2, "grad_accum": 1}}}  # fmt: skip
+    results = run(from_dict(RunConfig, raw))["history allowed"]
+    assert list(results) == ["itemknn", "itemknn > sprec-rank t=1", "itemknn > sprec-rank t=2"]
+    models = tmp_path / "run/models"
+    assert (models / "rank-sft/rank_sft_done.json").exists()  # it starts from rank-sft
+    for t in (1, 2):
+        pairs = [json.loads(line) for line in (models / f"sprec-rank/iteration-{t}/pairs.jsonl").open()]
+        assert pairs and all(p["chosen"] not in p["rejected"] and len(p["rejected"]) == 2 for p in pairs)
+        exposure = json.loads((models / f"sprec-rank/iteration-{t}/exposure.json").read_text())
+        assert exposure["prompts"] == 4 and 0 < exposure["top3_share"] <= 1

@@ -22,6 +22,7 @@ from sprec.config.sections import (
     SASRecSettings,
     SelfPlaySettings,
     SFTSettings,
+    SPRecRankSettings,
     positive,
 )
 
@@ -30,6 +31,6 @@ __all__ = [
     "SOURCES",
     "D3Settings", "DPOSettings", "DataConfig", "EvalConfig", "HybridSettings", "ItemKNNSettings", "LoraSettings",
     "ModelConfig", "PrepareSettings", "RankSFTSettings", "RecommendSettings", "RerankSettings", "RunConfig",
-    "SASRecSettings", "SFTSettings", "SelfPlaySettings", "classical_row", "from_dict", "load_data_config",
-    "load_run_config", "load_yaml", "positive", "resolve_paths",
+    "SASRecSettings", "SFTSettings", "SelfPlaySettings", "SPRecRankSettings", "classical_row", "from_dict",
+    "load_data_config", "load_run_config", "load_yaml", "positive", "resolve_paths",
 ]  # fmt: skip

@@ -8,15 +8,15 @@ CLASSICAL = ("popularity", "sasrec", "itemknn")  # baselines without an LLM
 
 
 METHODS = ("popularity", "sasrec", "itemknn", "sft", "sft-reweighted", "rerank-pop", "rerank-mmr", "rerank-dpp",
-           "rerank-calibrated", "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "rank-sft", "hybrid",
-           "d3")
+           "rerank-calibrated", "dpo", "sdpo", "dmpo", "dpo-semantic", "sprec", "sprec-hybrid", "rank-sft",
+           "sprec-rank", "hybrid", "d3")
 
 
 OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference training from the SFT model, once
 # methods that train LLM models (one row or more)
-LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid", "rank-sft")
+LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid", "rank-sft", "sprec-rank")
 # trained to rank a retriever's candidates, not to generate: their rows are hybrid rows only
-RANKERS = ("rank-sft",)
+RANKERS = ("rank-sft", "sprec-rank")
 
 
 def classical_row(row: str) -> bool:

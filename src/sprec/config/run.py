@@ -19,6 +19,7 @@ from sprec.config.sections import (
     SASRecSettings,
     SelfPlaySettings,
     SFTSettings,
+    SPRecRankSettings,
 )
 from sprec.errors import ConfigError
 from sprec.names import method_of
@@ -64,6 +65,7 @@ class RunConfig:
     selfplay: SelfPlaySettings = field(default_factory=SelfPlaySettings)
     rerank: RerankSettings = field(default_factory=RerankSettings)
     rank_sft: RankSFTSettings = field(default_factory=RankSFTSettings)  # rank-sft, over the hybrid's retriever
+    sprec_rank: SPRecRankSettings = field(default_factory=SPRecRankSettings)  # sprec-rank, from rank-sft
     sasrec: SASRecSettings = field(default_factory=SASRecSettings)
     itemknn: ItemKNNSettings = field(default_factory=ItemKNNSettings)
     hybrid: HybridSettings = field(default_factory=HybridSettings)

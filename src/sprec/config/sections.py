@@ -247,6 +247,30 @@ class SelfPlaySettings:
 
 
 @dataclass
+class SPRecRankSettings:
+    """sprec-rank: SPRec on the two-stage system. Each iteration the system (the hybrid's pool, fused with the current
+    model's scores at `weight`) ranks the pool for sampled training prompts; each prompt's rejected answers are
+    drawn from its top-`k` non-targets in proportion to how often the system shows each item over the iteration's
+    prompts (its exposure); chosen: the true item; one S-DPO step against the model before the iteration. Starts
+    from the rank-sft model."""
+
+    iterations: int = 2
+    prompts: int = 64  # training prompts sampled per iteration, seeded by iteration
+    negatives: int = 3  # rejected answers per prompt (S-DPO; 1: DPO)
+    k: int = 10  # the slots of the system's list the rejected answers are drawn from
+    weight: float = 0.5  # fusion weight of the LLM score while the system ranks for self-play
+    dpo: DPOSettings = field(default_factory=lambda: DPOSettings(learning_rate=5e-5, batch_size=4))
+
+    def __post_init__(self):
+        if self.iterations < 1 or self.prompts < 1 or self.negatives < 1 or self.k < 1:
+            raise ConfigError("sprec_rank: iterations, prompts, negatives and k must be positive")
+        if self.negatives > self.k:
+            raise ConfigError(f"sprec_rank.negatives ({self.negatives}) must be at most sprec_rank.k ({self.k})")
+        if not 0 <= self.weight <= 1:
+            raise ConfigError(f"sprec_rank.weight must be in [0, 1], got {self.weight}")
+
+
+@dataclass
 class RerankSettings:
     """Re-ranking of the SFT model's embedding candidates (methods rerank-pop, rerank-mmr, rerank-dpp,
     rerank-calibrated)."""

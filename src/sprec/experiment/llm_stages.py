@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.config import LLM_METHODS, OFFLINE_PREFERENCE, RunConfig
+from sprec.config import LLM_METHODS, OFFLINE_PREFERENCE, RANKERS, RunConfig
 from sprec.data.dataset import Dataset, histories
 from sprec.distributed import (
     gathered,
@@ -40,6 +40,8 @@ from sprec.train.rank_sft import DONE as RANK_DONE
 from sprec.train.rank_sft import rank_sft_summary, ranking_rows, train_rank_sft
 from sprec.train.selfplay import iteration_seconds, sample_prompts, selfplay_iterations
 from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset
+from sprec.train.sprec_rank import iteration_seconds as rank_iteration_seconds
+from sprec.train.sprec_rank import sprec_rank_iterations
 
 
 def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Iterator[tuple[str, Path, float]]:
@@ -67,20 +69,34 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Ite
             settings = dataclasses.replace(cfg.dpo, negatives=m, loss="dmpo" if method == "dmpo" else "sdpo")
         adapter = train_dpo(ds, cfg.model, settings, pairs, models / method, init_adapter=sft_adapter)
         yield method, adapter, dpo_summary(models / method)["seconds"]
-    elif method == "rank-sft":  # ranking the retriever's candidates of training rows, from the SFT model
-        if not (models / method / RANK_DONE).exists():
-            rows = training_subset(ds.splits["train"], cfg.rank_sft.examples, cfg.rank_sft.seed)
-            with main_process_first():
-                cands = candidate_source(ds, cfg, run_dir, cfg.eval.generate_excluding)(rows)
-            ranking, missed = ranking_rows(rows, cands)
-            train_rank_sft(ds, cfg.model, cfg.rank_sft, ranking, models / method, sft_adapter, missed)
-        yield method, models / method / "adapter", rank_sft_summary(models / method)["seconds"]
+    elif method in RANKERS:  # trained to rank the pool's candidates: rank-sft, then sprec-rank from it
+        rank_adapter = _rank_sft(ds, cfg, run_dir, sft_adapter)
+        if method == "rank-sft":
+            yield method, rank_adapter, rank_sft_summary(models / method)["seconds"]
+        else:
+            candidates = candidate_source(ds, cfg, run_dir, cfg.eval.generate_excluding)
+            iterations = sprec_rank_iterations(ds, cfg.model, cfg.sprec_rank, rank_adapter, models / method, candidates,
+                                               cfg.seed)  # fmt: skip
+            for t, adapter in enumerate(iterations):
+                yield model_row(method, t + 1), adapter, rank_iteration_seconds(models / method, t + 1)
     else:  # sprec-hybrid: the same loop with the two-stage system's top-1 as each prompt's rejected answer
         s = dataclasses.replace(cfg.selfplay, negatives="hybrid") if method == "sprec-hybrid" else cfg.selfplay
         candidates = candidate_source(ds, cfg, run_dir, s.hybrid_exclude_history) if s.negatives == "hybrid" else None
         iterations = selfplay_iterations(ds, cfg.model, s, sft_adapter, models / method, cfg.seed, candidates)
         for t, adapter in enumerate(iterations):
             yield model_row(method, t + 1), adapter, iteration_seconds(models / method, t + 1)
+
+
+def _rank_sft(ds: Dataset, cfg: RunConfig, run_dir: Path, sft_adapter: Path) -> Path:
+    """The rank-sft adapter, trained from the SFT model on the pool's candidates of training rows if not yet."""
+    out = run_dir / "models" / "rank-sft"
+    if not (out / RANK_DONE).exists():
+        rows = training_subset(ds.splits["train"], cfg.rank_sft.examples, cfg.rank_sft.seed)
+        with main_process_first():
+            cands = candidate_source(ds, cfg, run_dir, cfg.eval.generate_excluding)(rows)
+        ranking, missed = ranking_rows(rows, cands)
+        train_rank_sft(ds, cfg.model, cfg.rank_sft, ranking, out, sft_adapter, missed)
+    return out / "adapter"
 
 
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path,

@@ -84,8 +84,9 @@ def _recorded_settings_hold(recorded, current) -> bool:
 
 # settings that only these methods read: a change there matters only when either run has one of them
 _SETTINGS_OF = {
-    "hybrid": {"hybrid", "sprec-hybrid", "rank-sft"},
-    "rank_sft": {"rank-sft"},
+    "hybrid": {"hybrid", "sprec-hybrid", "rank-sft", "sprec-rank"},
+    "rank_sft": {"rank-sft", "sprec-rank"},
+    "sprec_rank": {"sprec-rank"},
     "d3": {"d3"},
     "sdpo_negatives": {"sdpo", "dmpo"},
     "sft_reweight_exponent": {"sft-reweighted"},

@@ -90,9 +90,17 @@ def plan_run(cfg: RunConfig, n_train: int, n_test: int, n_valid: int | None = No
             negatives = rank_row if hybrid else u["selfplay"] * sampled
             per_iteration = prompts * (negatives + u["sft"] * sp.sft.epochs + u["dpo"] * sp.dpo.epochs)
             models.update({model_row(method, t + 1): per_iteration for t in range(sp.iterations)})
-        elif method == "rank-sft":  # forward and backward over a row's candidates: about 3 scoring passes
+        elif method in RANKERS:  # rank-sft: forward and backward over a row's candidates, about 3 scoring passes
             r = cfg.rank_sft
-            models[method] = 3 * rank_row * min(r.examples or n_train, n_train) * r.epochs
+            rank_sft = 3 * rank_row * min(r.examples or n_train, n_train) * r.epochs
+            if method == "rank-sft":
+                models[method] = rank_sft
+            else:  # the system's lists of the prompts, then an S-DPO step; the first iteration trains rank-sft too
+                s = cfg.sprec_rank
+                per_iteration = s.prompts * (rank_row + u["dpo"] * (1 + 0.2 * (s.negatives - 1)) * s.dpo.epochs)
+                models.update({model_row(method, t + 1): per_iteration for t in range(s.iterations)})
+                if "rank-sft" not in cfg.methods:
+                    models[model_row(method, 1)] += rank_sft
         elif method.startswith("rerank-"):
             reranks[stage_key(grounded_row(method, "embedding"), "rerank")] = 10.0
     if "sft" not in models:  # every LLM method starts from the SFT model: the first stage to need it trains it
