@@ -93,3 +93,20 @@ def test_a_pools_mix_is_chosen_on_validation_and_ranks_its_candidates():
     assert mixed(cand, (0.0, 1.0)).ids.tolist() == [[7, 9, 8], [9, 7, 8]]
     mix, curve = choose_mix(cand, np.array([9, 9]), grid=(0.0, 0.5, 1.0), k=1)
     assert curve == {(1.0, 0.0): 0.5, (0.5, 0.5): 0.5, (0.0, 1.0): 0.5} and mix == (1.0, 0.0)  # ties: the first
+
+
+def test_one_standard_error_rule_takes_the_smallest_weight_noise_cannot_separate_from_the_best():
+    from sprec.ranking.fusion import within_one_se
+
+    gains = {0.0: np.array([1.0, 0, 0, 0]), 0.5: np.array([1.0, 1, 0, 0]), 1.0: np.array([1.0, 1, 1, 0])}
+    # best 1.0; w = 0: differences 0, 1, 1, 0 -> mean 0.5 > se 0.577 / 2 = 0.289: clearly worse
+    # w = 0.5: differences 0, 0, 1, 0 -> mean 0.25 <= se 0.5 / 2 = 0.25: within one standard error
+    assert within_one_se(gains, 1.0) == 0.5
+    # one row's small gain makes 0.1 the argmax; the difference (mean 0.025, se 0.025) is noise: 0 is kept
+    flat = {0.0: np.array([1.0, 0, 1, 0]), 0.1: np.array([1.0, 0, 1, 0.1])}
+    assert within_one_se(flat, 0.1) == 0.0
+    cand = Candidates(np.array([[7, 3, 9], [3, 7, 9]]), np.array([[3.0, 2.0, 1.0], [3.0, 2.0, 1.0]]))
+    llm = np.array([[-3.0, -2.0, -1.0], [-3.0, -2.0, -1.0]])
+    targets = np.array([9, 7])  # a = 1 beats a = 0 in row 1 only: differences 1, 0 -> mean 0.5, se 0.707 / sqrt 2
+    assert choose_variant(cand, {"sum": llm}, targets, grid=(0.0, 1.0), k=2, rule="best")[1] == 1.0
+    assert choose_variant(cand, {"sum": llm}, targets, grid=(0.0, 1.0), k=2, rule="one-se")[1] == 0.0

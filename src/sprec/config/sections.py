@@ -357,6 +357,9 @@ class HybridSettings:
     retriever: str | list[str] = field(default_factory=lambda: ["sasrec", "itemknn"])
     candidates: int = 50  # each retriever's top-N per row that the LLM scores
     weight: float | None = None  # fusion weight of the LLM score in [0, 1]; None: chosen on the validation split
+    # how validation chooses it: one-se, the smallest weight within one standard error of the best (a flat curve
+    # cannot flip it with noise); best: the argmax
+    weight_rule: str = "one-se"
     # LLM score per answer token instead of the answer's summed log-probability; null: chosen on validation
     normalise: bool | None = None
     # subtract the answer's log-probability under a history-free prompt (the item's prior); null: validation
@@ -377,6 +380,8 @@ class HybridSettings:
             raise ConfigError(f"hybrid.candidates must be at least 2, got {self.candidates}")
         if self.weight is not None and not 0 <= self.weight <= 1:
             raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
+        if self.weight_rule not in ("one-se", "best"):
+            raise ConfigError(f"hybrid.weight_rule: choose one-se or best, got {self.weight_rule!r}")
 
     @property
     def retrievers(self) -> list[str]:

@@ -33,7 +33,7 @@ from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.names import generated_stem, grounded_row, llm_score_label, method_of, model_row
 from sprec.ranking import WEIGHTS
-from sprec.ranking.fusion import choose_variant, fuse, llm_scores, per_candidate
+from sprec.ranking.fusion import choose_variant, fuse, llm_scores, per_candidate, standard_errors
 from sprec.ranking.rerank import calibrated, choose_weight, dpp, mmr, nearest_candidates, popularity_penalised
 from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negative_pairs, train_dpo
 from sprec.train.rank_sft import DONE as RANK_DONE
@@ -241,8 +241,9 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     labels = {v: llm_score_label(*v) for v in variants}
     targets = np.array([-1 if e.target is None else e.target for e in ds.splits["valid"]])
     chosen, weight, curves = choose_variant(cands["valid"], {labels[v]: scores("valid", v) for v in variants},
-                                            targets, h.weight)  # fmt: skip
+                                            targets, h.weight, rule=h.weight_rule)  # fmt: skip
     variant = next(v for v in variants if labels[v] == chosen)
+    band = standard_errors(cands["valid"], scores("valid", variant), targets)
     if not is_main_process():
         wait_for_everyone()
         return
@@ -252,7 +253,9 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     save_predictions(path, fuse(cands["test"], scores("test", variant), weight),
                      **prediction_meta(name, ds.name, cfg.eval, retriever=h.pool, candidates=h.candidates,
                                        weight=weight, llm_score=chosen,
-                                       weight_from="config" if h.weight is not None else "validation NDCG@10",
+                                       weight_from="config" if h.weight is not None else
+                                       f"validation NDCG@10, {h.weight_rule}",
+                                       validation_se={str(w): v for w, v in band.items()},
                                        validation_ndcg_at_10={str(w): v for w, v in curves[chosen].items()},
                                        validation_curves={n: {str(w): v for w, v in c.items()}
                                                           for n, c in curves.items()},

@@ -59,6 +59,14 @@ def per_candidate(items: np.ndarray, values: np.ndarray, ids: np.ndarray) -> np.
     return np.asarray(values, dtype=np.float64)[np.searchsorted(items, ids)]
 
 
+def row_gains(cand: Candidates, llm: np.ndarray, targets: np.ndarray, weight: float, k: int = 10) -> np.ndarray:
+    """Each row's NDCG@k (1 / log2(rank + 2) when the target is in the top k, else 0) at fusion weight `weight`:
+    their mean is NDCG@k."""
+    pos = hit_positions(fuse(cand, llm, weight)[:, :k], targets)
+    hit = (pos >= 0) & (pos < k)
+    return np.where(hit, 1.0 / np.log2(np.where(hit, pos, 0) + 2), 0.0)
+
+
 def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, grid=WEIGHTS,
                      k: int = 10) -> dict[float, float]:  # fmt: skip
     """NDCG@k of the fused lists at every weight of `grid` (the candidates hold history items or not as the
@@ -66,14 +74,36 @@ def validation_curve(cand: Candidates, llm: np.ndarray, targets: np.ndarray, gri
     return {float(w): ndcg(hit_positions(fuse(cand, llm, w)[:, :k], targets), k) for w in grid}
 
 
+def standard_errors(cand: Candidates, llm: np.ndarray, targets: np.ndarray, grid=WEIGHTS,
+                    k: int = 10) -> dict[float, float]:  # fmt: skip
+    """The standard error of the validation NDCG@k at every weight (sd of the rows' NDCG / sqrt(rows)): the band
+    the report draws around the curve."""
+    return {float(w): float(row_gains(cand, llm, targets, w, k).std(ddof=1) / np.sqrt(len(targets))) for w in grid}
+
+
+def within_one_se(gains: dict[float, np.ndarray], best: float) -> float:
+    """The smallest weight whose rows' NDCG is within one standard error of the best weight's: the mean paired
+    difference best - w at most its standard error (the one-standard-error rule), so a flat validation curve
+    cannot move the weight with noise."""
+    for w in sorted(gains):
+        diff = gains[best] - gains[w]
+        if diff.mean() <= diff.std(ddof=1) / np.sqrt(len(diff)) or w == best:
+            return w
+    return best
+
+
 def choose_variant(cand: Candidates, variants: dict[str, np.ndarray], targets: np.ndarray, weight: float | None = None,
-                   grid=WEIGHTS, k: int = 10) -> tuple[str, float, dict[str, dict[float, float]]]:  # fmt: skip
+                   grid=WEIGHTS, k: int = 10,
+                   rule: str = "best") -> tuple[str, float, dict[str, dict[float, float]]]:  # fmt: skip
     """(variant, weight, validation curves): the LLM score variant (e.g. summed / length-normalised /
     calibrated) and fusion weight with the highest validation NDCG@10, `weight` fixed when given. Ties go to
-    the smaller weight, then to the earlier variant."""
+    the smaller weight, then to the earlier variant. With rule "one-se", the best variant's weight is then the
+    smallest within one standard error of its best (within_one_se)."""
     curves = {name: validation_curve(cand, llm, targets, grid, k) for name, llm in variants.items()}
     options = [(name, w) for name in curves for w in ([weight] if weight is not None else curves[name])]
     name, w = max(options, key=lambda o: (curves[o[0]].get(o[1], -1.0), -o[1], -list(curves).index(o[0])))
+    if rule == "one-se" and weight is None:
+        w = within_one_se({float(g): row_gains(cand, variants[name], targets, g, k) for g in grid}, w)
     return name, w, curves
 
 

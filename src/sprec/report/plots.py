@@ -99,17 +99,22 @@ def metrics_per_iteration(rows: list[tuple[int, dict]], path: Path, k: str, inte
     return _save(fig, path)
 
 
-def hybrid_validation(curves: dict[str, dict[str, float]], path: Path) -> Path:
+def hybrid_validation(curves: dict[str, dict[str, float]], path: Path, bands: dict[str, dict[str, float]] | None = None,
+                      chosen: dict[str, float] | None = None) -> Path:  # fmt: skip
     """Validation NDCG@10 of each hybrid row against the fusion weight a of the LLM score (a = 0: the
-    retriever alone, a = 1: the LLM alone ranking the retriever's candidates); the chosen weight is marked."""
+    retriever alone, a = 1: the LLM alone ranking the retriever's candidates), +- one standard error where
+    `bands` has it; the weight used (`chosen`, else the best) is starred."""
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name, curve in curves.items():
-        xs, ys = [float(w) for w in curve], list(curve.values())
+        xs, ys = [float(w) for w in curve], np.array(list(curve.values()))
         (line,) = ax.plot(xs, ys, marker="o", label=name)
-        best = int(np.argmax(ys))
-        ax.plot(xs[best], ys[best], marker="*", markersize=14, color=line.get_color())
+        if bands and name in bands:
+            se = np.array([bands[name][w] for w in curve])
+            ax.fill_between(xs, ys - se, ys + se, color=line.get_color(), alpha=0.15, lw=0)
+        at = xs.index(chosen[name]) if chosen and name in chosen else int(np.argmax(ys))
+        ax.plot(xs[at], ys[at], marker="*", markersize=14, color=line.get_color())
     ax.set(xlabel="a: weight of the LLM score (0 = retriever only, 1 = LLM only)", ylabel="validation NDCG@10",
-           title="Hybrid: retriever + LLM score fusion (star: best weight)")  # fmt: skip
+           title="Hybrid: retriever + LLM score fusion (band: +-1 SE; star: weight used)")  # fmt: skip
     ax.legend(fontsize=8)
     return _save(fig, path)
 

@@ -207,8 +207,12 @@ def hybrid_section(preds: dict, out: Path) -> str:
         meta = preds[name].meta
         used = f"a = {meta['weight']} ({meta['weight_from']})" if variant == meta.get("llm_score", "") else ""
         lines.append(f"| {name} | {variant or '-'} | {used} | " + " | ".join(f"{curve[w]:.4f}" for w in grid) + " |")
-    plots.hybrid_validation({f"{n} [{v}]" if v else n: c for (n, v), c in curves.items()},
-                            out / "plots" / "hybrid_validation.png")  # fmt: skip
+    label = {(n, v): f"{n} [{v}]" if v else n for n, v in curves}
+    used = {(n, v) for n, v in curves if v == preds[n].meta.get("llm_score", "")}  # the variant each row uses
+    bands = {label[c]: preds[c[0]].meta["validation_se"] for c in used if "validation_se" in preds[c[0]].meta}
+    chosen = {label[c]: preds[c[0]].meta["weight"] for c in used}
+    plots.hybrid_validation({label[c]: v for c, v in curves.items()}, out / "plots" / "hybrid_validation.png",
+                            bands, chosen)  # fmt: skip
     return ("## Hybrid: the fusion weight a of the LLM score (validation NDCG@10 against a; a = 0 is the retriever)"
             "\n\nLLM score: the answer's log-probability summed over its tokens or per token; calibrated: minus its "
             "log-probability under a prompt with no history (the item's prior).\n\n" + "\n".join(lines) + "\n\n")
