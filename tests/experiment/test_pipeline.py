@@ -321,7 +321,7 @@ def test_metrics_follow_their_predictions_file_and_the_report_splits_accuracy_by
     capsys.readouterr()
     again = run(cfg)["history excluded"]
     assert again["itemknn"] == first["popularity"] != first["itemknn"]
-    assert "itemknn.json: its lists, the test rows or sprec's metrics changed" in capsys.readouterr().err
+    assert "itemknn.json: its lists changed since itemknn.excluded.json was computed" in capsys.readouterr().err
     run(cfg)
     assert "changed since" not in capsys.readouterr().err  # unchanged inputs: the cached metrics
 

@@ -263,8 +263,11 @@ def stage_evaluate(ds: Dataset, cfg: RunConfig, pred_path: Path, exclude_history
     if cached is not None:
         return cached
     if out.exists() and is_main_process():
-        print(f"[sprec run] {pred_path.name}: its lists, the test rows or sprec's metrics changed since {out} was "
-              "computed: evaluated again", file=sys.stderr)  # fmt: skip
+        before = read_json(out).get("inputs") or {}
+        what = [w for w, key in (("its lists", "predictions"), ("the test rows", "test"), ("the catalog", "items"),
+                                 ("the Ks", "ks"), ("sprec's metrics", "version")) if before.get(key) != inputs[key]]
+        print(f"[sprec run] {pred_path.name}: {', '.join(what)} changed since {out.name} was computed: evaluated "
+              "again", file=sys.stderr)  # fmt: skip
     preds, test = load_predictions(pred_path), ds.splits["test"]
     lists = lists_for_mode(preds, test, exclude_history, max(cfg.eval.ks), pred_path)
     if lists is None:

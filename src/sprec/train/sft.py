@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from pathlib import Path
 
@@ -193,7 +194,8 @@ def train_sft(dataset: Dataset, model_cfg: ModelConfig, s: SFTSettings, out_dir:
         "processes": trainer.args.world_size,
         "prompt_stats": dict(prompter.stats),
     }
-    write_json(out / MODEL_INFO, {"model": dataclasses.asdict(model_cfg), "data": str(dataset.path)})
+    # the data folder relative to this one: a moved or copied run (or model folder with its data) stays whole
+    write_json(out / MODEL_INFO, {"model": dataclasses.asdict(model_cfg), "data": os.path.relpath(dataset.path, out)})
     write_json(out / DONE, summary)
     wait_for_everyone()
     return out / "adapter"
@@ -210,15 +212,17 @@ def trained_model_info(out_dir: str | Path) -> tuple[ModelConfig, Path, Path]:
     from sprec.config import from_dict
 
     out = Path(out_dir)
+    run = next((d for d in (out, *out.parents) if (d / "run.json").exists()), None)
     if (out / MODEL_INFO).exists() and (out / "adapter").exists():
         info = read_json(out / MODEL_INFO)
         if not isinstance(info, dict) or not isinstance(info.get("model"), dict) or "data" not in info:
             raise DataError('expected {"model": {...}, "data": FOLDER}, as `sprec train sft` writes', out / MODEL_INFO)
-        return from_dict(ModelConfig, info["model"], str(out / MODEL_INFO)), out / "adapter", Path(info["data"])
+        # inside a run, the run's own data (older model.json files hold the absolute path of where the run was)
+        data = run / "data" if run is not None else out / info["data"]
+        return from_dict(ModelConfig, info["model"], str(out / MODEL_INFO)), out / "adapter", data
     # a self-play iteration's model is the adapter of its DPO step
     found = [a for a in (out / "adapter", out / "dpo" / "adapter") if (a / "adapter_config.json").exists()]
     adapter = found[0] if found else None
-    run = next((d for d in (out, *out.parents) if (d / "run.json").exists()), None)
     if adapter is None or run is None:
         raise DataError("not a trained model: give a `sprec train sft --out` folder or a model folder of a `sprec "
                         "run` (RUN/models/sft, RUN/models/dpo, RUN/models/sprec/iteration-2, ...)", out)  # fmt: skip
