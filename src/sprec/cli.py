@@ -194,6 +194,7 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     s = RecommendSettings(grounding=a.grounding, k=a.k, num_beams=a.beams, exclude_history=exclude,
                           batch_size=a.batch_size)  # fmt: skip
     if history:
+        _say_what_the_prompt_holds(prompter, history)
         rows = [Example(tuple(history), None)]
         rec = recommend(model, tok, prompter, rows, s, cache_dir=ds.path)
         print(f"model generated: {rec.generations[0][0]}")
@@ -207,6 +208,13 @@ def cmd_recommend(a: argparse.Namespace) -> None:
     _save_lists(a, ds, rec.topk, method=str(a.model), dataset=ds.name, split=a.split, grounding=a.grounding,
                 exclude_history=a.exclude_history, stats=dict(rec.stats), generations=rec.generations)  # fmt: skip
     print(f"wrote {len(rows)} top-{a.k} lists -> {a.out} ({dict(rec.stats)})")
+
+
+def _say_what_the_prompt_holds(prompter, history: list[int]) -> None:
+    kept = len(prompter.fitted_history(history))
+    if kept < len(history):
+        print(f"kept the last {kept} of {len(history)} titles: the prompt holds {prompter.max_prompt_tokens} tokens "
+              "(model.max_prompt_tokens)", file=sys.stderr)  # fmt: skip
 
 
 def _history_of(a: argparse.Namespace, ds) -> list[int] | None:
@@ -237,7 +245,8 @@ def _recommend_hybrid(a: argparse.Namespace, ds, history: list[int] | None) -> N
         raise SprecError("give --out P.json (recommend for a split) or --history TITLE ... (one new user)")
     rows = [Example(tuple(history), None)] if history else ds.splits[a.split][: a.limit]
     exclude = not a.allow_history if history else a.exclude_history
-    topk, used = hybrid_recommend(a.model, rows, a.k, exclude)
+    topk, used = hybrid_recommend(a.model, rows, a.k, exclude, on_prompter=_say_what_the_prompt_holds
+                                  if history else None)  # fmt: skip
     if history:
         print(f"hybrid: {used['retriever']} candidates ranked with this model (LLM score {used['llm_score']}, "
               f"weight {used['weight']})")  # fmt: skip

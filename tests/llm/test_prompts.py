@@ -31,3 +31,19 @@ def test_long_histories_lose_their_oldest_items(goodreads_dataset, smol_tokenize
     assert len(ids) < len(full) and short.stats["history_items_truncated"] >= 1
     assert ds.catalog.title(e.history[0]) not in smol_tokenizer.decode(ids)
     assert ds.catalog.title(e.history[-1]) in smol_tokenizer.decode(ids)
+    assert short.fitted_history(e.history) == list(e.history)[-len(short.fitted_history(e.history)) :]
+    assert len(short.fitted_history(e.history)) == len(e.history) - short.stats["history_items_truncated"]
+
+
+def test_the_cli_says_how_much_of_a_long_history_the_prompt_holds(goodreads_dataset, smol_tokenizer, capsys):
+    from sprec.cli import _say_what_the_prompt_holds
+
+    ds = goodreads_dataset
+    history = [i for e in ds.splits["train"][:20] for i in e.history][:200]
+    _say_what_the_prompt_holds(Prompter(smol_tokenizer, ds.catalog, ds.item_noun), history)
+    kept = len(Prompter(smol_tokenizer, ds.catalog, ds.item_noun).fitted_history(history))
+    assert kept < len(history)
+    assert capsys.readouterr().err == (f"kept the last {kept} of {len(history)} titles: the prompt holds 512 tokens "
+                                       "(model.max_prompt_tokens)\n")  # fmt: skip
+    _say_what_the_prompt_holds(Prompter(smol_tokenizer, ds.catalog, ds.item_noun), history[-3:])
+    assert capsys.readouterr().err == ""  # it all fits: nothing to say

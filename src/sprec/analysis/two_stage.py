@@ -21,8 +21,11 @@ from sprec.ranking.fusion import fuse, llm_scores, per_candidate
 from sprec.train.sft import trained_model_info
 
 
-def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude_history: bool = True):
-    """(N, k) item ids of the run's hybrid for `rows`, and the settings used (retriever, weight, LLM score)."""
+def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude_history: bool = True,
+                     on_prompter=None):  # fmt: skip
+    """(N, k) item ids of the run's hybrid for `rows`, and the settings used (retriever, weight, LLM score).
+    `on_prompter(prompter, history)`, when given, is called with the first row's history once the prompter exists
+    (the CLI says there how much of a long history the prompt holds)."""
     model_cfg, adapter, data_dir = trained_model_info(model_dir)
     run_dir = next((d for d in (Path(model_dir), *Path(model_dir).resolve().parents) if (d / "run.json").exists()),
                    None)  # fmt: skip
@@ -38,6 +41,8 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
     cands = candidate_source(ds, cfg, run_dir, exclude_history)(rows)
     model, tok = load_model(model_cfg, adapter)
     prompter = Prompter.for_run(tok, ds, model_cfg)
+    if on_prompter is not None and rows:
+        on_prompter(prompter, list(rows[0].history))
     logps, lengths = candidate_logps(model, prompter, rows, cands.ids)
     variant = meta.get("llm_score", "sum")
     per_token, calibrated = llm_score_variant(variant)

@@ -52,13 +52,21 @@ class Prompter:
 
     def prompt_ids(self, history: Sequence[int]) -> list[int]:
         """Token ids of the prompt; the oldest history items are dropped until it fits (and counted)."""
+        ids, kept = self._fitted(history)
+        self.stats["history_items_truncated"] += len(history) - kept
+        return ids
+
+    def fitted_history(self, history: Sequence[int]) -> list[int]:
+        """The history items a prompt holds: the newest that fit in max_prompt_tokens (at least one)."""
+        return list(history)[len(history) - self._fitted(history)[1] :]
+
+    def _fitted(self, history: Sequence[int]) -> tuple[list[int], int]:
         history = list(history)
         while True:
             ids = self.tokenizer(self.prompt_text(history), add_special_tokens=False)["input_ids"]
-            if len(ids) <= self.max_prompt_tokens or len(history) == 1:
-                return ids
+            if len(ids) <= self.max_prompt_tokens or len(history) <= 1:
+                return ids, len(history)
             history = history[1:]
-            self.stats["history_items_truncated"] += 1
 
     def answer_ids(self, item: int) -> list[int]:
         return self.all_answer_ids()[item]
