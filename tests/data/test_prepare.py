@@ -115,3 +115,12 @@ def test_equal_timestamps_keep_file_order_or_go_by_item_id():
     assert [*by_item.splits["test"][0].history] == [3, 0, 1, 4]  # the second's ratings by item id
     with pytest.raises(ConfigError, match="prepare.ties: choose file or item"):
         PrepareSettings(ties="time")
+
+
+def test_a_repeated_item_id_keeps_its_first_row_whole_and_is_counted():
+    log = _log()
+    log.items.append(RawItem("1", "Another title", ("other",)))  # item 1 again: title and genres of its own
+    ds = prepare_log("toy", log, PrepareSettings(k_core=1, history_len=3, min_history=2, split=(0.5, 0.25, 0.25)))
+    item = next(it for it in ds.catalog.items if it.source_id == "1")
+    assert (item.title, item.genres) == ("Item 1", ("g",))  # the first row's title and genres, never a mix
+    assert ds.meta["stats"]["dropped"]["duplicate_item_id_row"] == 1

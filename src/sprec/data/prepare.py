@@ -102,7 +102,9 @@ def prepare_log(name: str, log: RawLog, s: PrepareSettings) -> Dataset:
 
     kept = sorted(set(source_items[keep].tolist()), key=_sort_key)
     new_id = {sid: j for j, sid in enumerate(kept)}
-    raw = {it.source_id: it for it in log.items}
+    raw: dict = {}
+    for it in log.items:  # a repeated item id: its first row wins whole (title, genres), as in _canonical_items
+        raw.setdefault(it.source_id, it)
     aliases: dict[str, list[str]] = {}
     for sid, c in canon.items():
         if sid != c and c in new_id:
