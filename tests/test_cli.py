@@ -106,6 +106,8 @@ def _d3_prepare(src, out):
     ({"name2genre_json": '{"Station Eleven": "fiction"}'}, "genres of 'Station Eleven' must be a list of strings"),
     ({"train_csv": (ROOT / "tests/fixtures/d3/train.csv").read_text().replace(",1000\n", ",nan\n", 1)},
      "train.csv, row 2: timestamp 'nan' is not a finite number"),
+    ({"train_csv": (ROOT / "tests/fixtures/d3/train.csv").read_text().replace(",1000\n", ",1e40\n", 1)},
+     "train.csv, row 2: timestamp '1e40' is not a unix time (seconds of the years 1 to 9999)"),
 ])  # fmt: skip
 def test_bad_data_files_get_one_line_naming_file_and_row(tmp_path, files, message):
     r = _d3_prepare(_d3_copy(tmp_path, **files), tmp_path / "out")

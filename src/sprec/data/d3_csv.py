@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from sprec.data.dataset import Catalog, Example, Item
-from sprec.data.parsing import number
+from sprec.data.parsing import timestamp
 from sprec.data.sources import SplitData, check_genre_table, derive_genre_groups, disambiguated, title_problem
 from sprec.errors import DataError
 from sprec.io import read_json, read_text
@@ -93,7 +93,7 @@ def read_d3_split(path: Path, catalog: Catalog, drops: Counter, left_out: set[st
         if None in history or target is None:
             bad = [i for i, h in zip(history_ids, history, strict=True) if h is None] or [rec["item_id"]]
             raise DataError(f"item id(s) {bad} not in the item info file", path, row)
-        ts = int(number(rec["timestamp"], path, row, "timestamp")) if rec.get("timestamp") else None
+        ts = timestamp(rec["timestamp"], path, row) if rec.get("timestamp") else None
         examples.append(Example(tuple(history), target, rec["user_id"], ts))
     return examples
 

@@ -9,7 +9,7 @@ import math
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sprec.data.parsing import csv_rows, number, pipe_genres
+from sprec.data.parsing import csv_rows, number, pipe_genres, timestamp
 from sprec.data.sources import RawItem, RawLog
 from sprec.errors import DataError
 
@@ -30,7 +30,7 @@ def unix_time(value: str, path: Path, row: int) -> int:
         return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
     if not math.isfinite(seconds):
         raise DataError(f"time {value!r} is not a finite number", path, row)
-    return int(seconds)
+    return timestamp(text, path, row, "time")
 
 
 def read_interactions_csv(paths: dict[str, str], columns: dict[str, str] | None = None) -> RawLog:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sprec.data.parsing import csv_rows, fields, number, pipe_genres
+from sprec.data.parsing import csv_rows, fields, number, pipe_genres, timestamp
 from sprec.data.sources import MOVIELENS_GENRE_GROUPS, RawItem, RawLog
 from sprec.errors import DataError
 from sprec.io import read_text
@@ -56,7 +56,7 @@ def _read_ratings(log: RawLog, path: Path, sep: str) -> RawLog:
     for row, line in enumerate(read_text(path).splitlines(), 1):
         if line.strip():
             u, i, r, t = fields(line, sep, 4, path, row)[:4]
-            log.add(u, i, int(number(t, path, row, "timestamp")), number(r, path, row, "rating"))
+            log.add(u, i, timestamp(t, path, row), number(r, path, row, "rating"))
     return log
 
 
@@ -90,6 +90,6 @@ def read_ml_csv(path: Path) -> RawLog:
         log.items.append(RawItem(rec["movieId"], rec["title"].strip(), pipe_genres(rec["genres"])))
     ratings = path / "ratings.csv"
     for row, rec in csv_rows(ratings, ["userId", "movieId", "rating", "timestamp"]):
-        ts = int(number(rec["timestamp"], ratings, row, "timestamp"))
+        ts = timestamp(rec["timestamp"], ratings, row)
         log.add(rec["userId"], rec["movieId"], ts, number(rec["rating"], ratings, row, "rating"))
     return log

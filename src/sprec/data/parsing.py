@@ -23,6 +23,18 @@ def number(value: str, path: Path, row: int, what: str) -> float:
     return x
 
 
+# unix seconds of the years 1 to 9999 (what a datetime holds): anything beyond is a broken field, not a time
+TIME_RANGE = (-62135596800, 253402300799)
+
+
+def timestamp(value: str | float, path: Path, row: int, what: str = "timestamp") -> int:
+    """Unix seconds from a number field (or a number), within the years 1 to 9999; the file and row otherwise."""
+    x = number(value, path, row, what) if isinstance(value, str) else float(value)
+    if not TIME_RANGE[0] <= x <= TIME_RANGE[1]:
+        raise DataError(f"{what} {value!r} is not a unix time (seconds of the years 1 to 9999)", path, row)
+    return int(x)
+
+
 def fields(line: str, sep: str, n: int, path: Path, row: int, exact: bool = False) -> list[str]:
     """The fields of a line: at least n (exactly n with `exact`: a separator inside a value shifts columns)."""
     parts = line.split(sep)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from sprec.data.parsing import fields, number
+from sprec.data.parsing import fields, number, timestamp
 from sprec.data.sources import MOVIELENS_GENRE_GROUPS, RawItem, RawLog
 from sprec.errors import DataError
 from sprec.io import read_text
@@ -94,6 +94,6 @@ def read_recbole(path: str | Path, genre_vocab: list[str] | None = None) -> RawL
         if missing:
             raise DataError(f"missing column(s) {missing}; found {list(cols)}", inter[0], 1)
         rating = number(f[cols["rating"][0]], inter[0], row, "rating") if "rating" in cols else None
-        ts = int(number(f[cols["timestamp"][0]], inter[0], row, "timestamp"))
+        ts = timestamp(f[cols["timestamp"][0]], inter[0], row)
         log.add(f[cols["user_id"][0]], f[cols["item_id"][0]], ts, rating)
     return log
