@@ -48,3 +48,14 @@ def test_unknown_lora_targets_and_missing_model(tiny_cfg, tmp_path):
         add_lora(model, LoraSettings(target_modules=["q_proj", "c_attn"]))
     with pytest.raises(SprecError, match="No network is used at run time"):
         load_model(ModelConfig(name=str(tmp_path / "nowhere")))
+
+
+def test_an_adapter_without_its_weights_is_named_before_the_base_model_loads(tiny_cfg, tmp_path, monkeypatch):
+    import transformers
+
+    model, _ = load_model(tiny_cfg)
+    adapter = save_adapter(add_lora(model, tiny_cfg.lora), tmp_path / "adapter", tiny_cfg)
+    (adapter / "adapter_model.safetensors").unlink()
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", None)  # loading it would fail louder
+    with pytest.raises(SprecError, match=r"adapter: the adapter's weights are missing \(adapter_model.safetensors"):
+        load_model(tiny_cfg, adapter=adapter)

@@ -84,6 +84,8 @@ def load_model(cfg: ModelConfig, adapter: str | Path | None = None):
     merged into the base weights: such a model only infers (training loads its adapter through load_adapter), and
     merged it scores without the adapter's extra matmuls in every projection (benchmarks/bench_merge.py)."""
     path = model_path(cfg)
+    if adapter is not None:
+        check_adapter(adapter)  # before the slow base load
     try:
         model = AutoModelForCausalLM.from_pretrained(path, dtype=DTYPES[resolve(cfg.dtype).dtype])
     except OSError as e:
@@ -133,10 +135,25 @@ def save_adapter(model, out_dir: str | Path, cfg: ModelConfig) -> Path:
     return out
 
 
+ADAPTER_WEIGHTS = ("adapter_model.safetensors", "adapter_model.bin")
+
+
+def check_adapter(adapter_dir: str | Path) -> Path:
+    """An adapter folder with its config and weights (checked before any model loads: a missing file otherwise
+    surfaces as a hub error about repo ids after the base model has loaded)."""
+    adapter_dir = Path(adapter_dir)
+    if not (adapter_dir / "adapter_config.json").is_file():
+        raise SprecError(f"{adapter_dir}: not a LoRA adapter folder (no adapter_config.json)")
+    if not any((adapter_dir / name).is_file() for name in ADAPTER_WEIGHTS):
+        raise SprecError(f"{adapter_dir}: the adapter's weights are missing ({' or '.join(ADAPTER_WEIGHTS)}); its "
+                         "training did not finish or the file was removed")  # fmt: skip
+    return adapter_dir
+
+
 def load_adapter(model, adapter_dir: str | Path, cfg: ModelConfig, trainable: bool = False):
     from peft import PeftModel
 
-    adapter_dir = Path(adapter_dir)
+    adapter_dir = check_adapter(adapter_dir)
     info_file = adapter_dir / ADAPTER_INFO
     if not info_file.exists():
         raise SprecError(f"{adapter_dir}: not a sprec adapter folder (no {ADAPTER_INFO})")
