@@ -59,3 +59,12 @@ def test_an_adapter_without_its_weights_is_named_before_the_base_model_loads(tin
     monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_pretrained", None)  # loading it would fail louder
     with pytest.raises(SprecError, match=r"adapter: the adapter's weights are missing \(adapter_model.safetensors"):
         load_model(tiny_cfg, adapter=adapter)
+
+
+def test_an_unwritable_cache_is_named_before_the_conversion(tmp_path, monkeypatch):
+    from sprec.llm.model import model_path
+
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("SPREC_CACHE", str(tmp_path / "file" / "cache"))  # under a file: no folder can be made
+    with pytest.raises(SprecError, match=r"cannot write the converted model to .*file/cache/models .* SPREC_CACHE"):
+        model_path(ModelConfig())

@@ -38,13 +38,18 @@ def embedded_gguf() -> Path:
 def _convert_gguf(target: Path, dtype: str) -> None:
     """De-quantize the GGUF once and save it as a plain safetensors checkpoint (atomically)."""
     gguf = embedded_gguf()
+    try:  # before the half-minute conversion, not after it
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=target.parent).close()
+    except OSError as e:
+        raise SprecError(f"cannot write the converted model to {target.parent} ({e.strerror}): point SPREC_CACHE at "
+                         "a writable folder (the cache of converted models and downloads)") from None
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=DTYPES[dtype])
     # transformers refuses to save a model loaded from GGUF although its weights are plain tensors now
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
         model.save_pretrained(tmp)
