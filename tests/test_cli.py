@@ -161,3 +161,18 @@ def test_recommend_refuses_a_list_length_before_loading_the_model(tmp_path, k):
     r = sprec("recommend", "--model", run / "models/sft", "--history", "x", "-k", k)
     assert r.returncode == 2 and r.stderr.strip().splitlines() == [
         f"sprec: error: -k {k}: a list holds 1 to 6 items (the catalog of {run / 'data'})"]  # the model never loaded
+
+
+def test_a_permission_error_deep_in_a_stage_is_one_line_naming_the_file(monkeypatch, capsys):
+    from sprec import cli
+
+    def read_only(_args):
+        raise PermissionError(13, "Permission denied", "/runs/x/models/sft/README.md")  # as the hub's repocard raises
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    monkeypatch.setattr(parser, "parse_args", lambda argv: type("A", (), {"func": staticmethod(read_only)})())
+    assert cli.main(["run", "x.yaml"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "sprec: error: cannot write or read /runs/x/models/sft/README.md: Permission denied (a read-only or moved "
+        "folder? what finished is kept: rerun the same command to resume)"]

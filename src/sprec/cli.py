@@ -419,6 +419,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("sprec: interrupted; rerun the same command to resume", file=sys.stderr)
         return 130
+    except (PermissionError, IsADirectoryError, NotADirectoryError) as e:  # from inside a library, mid-stage
+        where = e.filename or "a file"
+        print(f"sprec: error: cannot write or read {where}: {e.strerror} (a read-only or moved folder? what "
+              "finished is kept: rerun the same command to resume)", file=sys.stderr)  # fmt: skip
+        return 2
     return 0
 
 
