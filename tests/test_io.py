@@ -21,3 +21,18 @@ def test_written_files_and_saved_folders_get_the_permissions_of_a_plain_open(tmp
     finally:
         os.umask(old)
     assert not list((tmp_path / "out").glob(".*"))  # no temporary file left beside the result
+
+
+def test_reading_names_a_folder_given_as_a_file_and_a_file_given_as_a_folder(tmp_path):
+    import pytest
+
+    from sprec.errors import DataError
+    from sprec.io import read_text
+
+    with pytest.raises(DataError, match="is a folder; a file is expected here"):
+        read_text(tmp_path)
+    (tmp_path / "id2name.json").write_text("{}")
+    with pytest.raises(DataError, match=r"id2name.json: id2name.json is a file, not a folder holding items.txt"):
+        read_text(tmp_path / "id2name.json" / "items.txt")
+    with pytest.raises(DataError, match="missing.json: file not found"):
+        read_text(tmp_path / "missing.json")

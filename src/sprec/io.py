@@ -68,7 +68,11 @@ def write_jsonl(path: str | Path, rows: Iterable[dict]) -> Path:
 def read_text(path: str | Path, encoding: str = "utf-8") -> str:
     """Read a whole text file; a missing file or a wrong encoding names the file and the line."""
     path = Path(path)
+    if path.is_dir():
+        raise DataError("is a folder; a file is expected here", path)
     if not path.is_file():
+        if path.parent.is_file():
+            raise DataError(f"{path.parent.name} is a file, not a folder holding {path.name}", path.parent)
         raise DataError("file not found", path)
     data = path.read_bytes()
     try:
