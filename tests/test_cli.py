@@ -106,6 +106,8 @@ def _d3_prepare(src, out):
     ({"name2genre_json": '{"Station Eleven": "fiction"}'}, "genres of 'Station Eleven' must be a list of strings"),
     ({"train_csv": (ROOT / "tests/fixtures/d3/train.csv").read_text().replace(",1000\n", ",nan\n", 1)},
      "train.csv, row 2: timestamp 'nan' is not a finite number"),
+    ({"test_csv": (ROOT / "tests/fixtures/d3/test.csv").read_text().splitlines()[0] + "\n"},
+     "test.csv: no rows: a split file needs at least one example"),
     ({"train_csv": (ROOT / "tests/fixtures/d3/train.csv").read_text().replace(",1000\n", ",1e40\n", 1)},
      "train.csv, row 2: timestamp '1e40' is not a unix time (seconds of the years 1 to 9999)"),
 ])  # fmt: skip

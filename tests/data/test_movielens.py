@@ -50,7 +50,11 @@ def test_prepare_ml100k_stats(shared, tmp_path):
 def test_bad_files(tmp_path):
     with pytest.raises(DataError, match="no MovieLens ratings file"):
         read_movielens(tmp_path)
+    with pytest.raises(DataError, match="gone: folder not found"):
+        read_movielens(tmp_path / "gone")
     (tmp_path / "u.data").write_text("1\t2\t3\tnot-a-time\n")
+    with pytest.raises(DataError, match="u.data: give the folder that holds u.data, not the file itself"):
+        read_movielens(tmp_path / "u.data")
     (tmp_path / "u.item").write_bytes(b"2|Movie|01-Jan-1995||url" + b"|0" * 19 + b"\n")
     with pytest.raises(DataError, match=r"u.data, row 1: timestamp 'not-a-time'"):
         read_movielens(tmp_path)

@@ -70,7 +70,9 @@ def _literal_list(value: str, path: Path, row: int, column: str) -> list:
     return out
 
 
-def read_d3_split(path: Path, catalog: Catalog, drops: Counter, left_out: set[str] | None = None) -> list[Example]:
+def read_d3_split(path: Path, catalog: Catalog, drops: Counter, left_out: set[str] | None = None,
+                  required: bool = True) -> list[Example]:  # fmt: skip
+    """The examples of one split file; a `required` one (train, test) without a single row is an error."""
     left_out = left_out or set()
     reader = csv.DictReader(io.StringIO(read_text(path)))
     missing = [c for c in ("user_id", "history_item_id", "item_id") if c not in (reader.fieldnames or [])]
@@ -95,6 +97,8 @@ def read_d3_split(path: Path, catalog: Catalog, drops: Counter, left_out: set[st
             raise DataError(f"item id(s) {bad} not in the item info file", path, row)
         ts = timestamp(rec["timestamp"], path, row) if rec.get("timestamp") else None
         examples.append(Example(tuple(history), target, rec["user_id"], ts))
+    if reader.line_num <= 1 and required:  # a header at most
+        raise DataError("no rows: a split file needs at least one example", path)
     return examples
 
 
@@ -106,5 +110,6 @@ def read_d3(paths: dict[str, str | Path], genre_groups: list[str] | None = None,
             raise DataError(f"the D3 CSV source needs a path for {key!r}")
     genres = Path(paths["genres"]) if paths.get("genres") else None
     catalog, drops, left_out = read_d3_catalog(Path(paths["items"]), genres, genre_groups, merge_titles)
-    splits = {s: read_d3_split(Path(paths[s]), catalog, drops, left_out) for s in ("train", "valid", "test")}
+    splits = {s: read_d3_split(Path(paths[s]), catalog, drops, left_out, required=s != "valid")
+              for s in ("train", "valid", "test")}  # fmt: skip
     return SplitData("d3-csv", catalog, splits, drops=drops)

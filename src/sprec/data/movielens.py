@@ -18,6 +18,10 @@ ML100K_GENRES = [
 def read_movielens(path: str | Path) -> RawLog:
     """Detect the MovieLens variant from the files in `path` and read it."""
     path = Path(path)
+    if path.is_file():
+        raise DataError(f"give the folder that holds {path.name}, not the file itself", path)
+    if not path.is_dir():
+        raise DataError("folder not found", path)
     if (path / "u.data").exists():
         return read_ml100k(path)
     if (path / "ratings.dat").exists():
