@@ -25,3 +25,18 @@ def test_a_model_folder_outside_a_run_is_refused(tmp_path):
     (tmp_path / "adapter/adapter_config.json").write_text("{}")
     with pytest.raises(DataError):
         hybrid_recommend(tmp_path, [], 2)
+
+
+def test_a_model_the_runs_hybrid_models_leave_out_is_named(finished_run, tmp_path):
+    import shutil
+
+    cfg, _ = finished_run
+    run = tmp_path / "run"
+    shutil.copytree(cfg.run_dir, run)
+    info = json.loads((run / "run.json").read_text())
+    info["config"]["methods"].append("dpo")
+    info["config"]["hybrid"]["models"] = ["sft"]
+    (run / "run.json").write_text(json.dumps(info))
+    shutil.copytree(run / "models/sft/adapter", run / "models/dpo/adapter")
+    with pytest.raises(DataError, match=r"the run's hybrid.models \['sft'\] leaves out 'dpo': add it there"):
+        hybrid_recommend(run / "models/dpo", [], 2)

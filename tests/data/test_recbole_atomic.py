@@ -40,6 +40,12 @@ def test_missing_timestamp_column(tmp_path):
         read_recbole(d)
 
 
+def test_an_item_file_with_a_header_only_is_named(tmp_path):
+    d = _write(tmp_path, "user_id:token\titem_id:token\ttimestamp:float\n1\t1\t5\n", "item_id:token\ttitle:token_seq\n")
+    with pytest.raises(DataError, match=r"toy.item: no items: the item file has no rows"):
+        read_recbole(d)
+
+
 def test_short_row(tmp_path):
     d = _write(tmp_path, "user_id:token\titem_id:token\ttimestamp:float\n1\t1\n",
                "item_id:token\ttitle:token_seq\n1\tA\n")  # fmt: skip

@@ -35,6 +35,9 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
     name = row_of_model_dir(model_dir, run_dir / "models")
     chosen = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.pool, name)}.json"
     if not chosen.exists():
+        if "hybrid" in cfg.methods and cfg.hybrid.models is not None and name not in cfg.hybrid.models:
+            raise DataError(f"the run's hybrid.models {cfg.hybrid.models} leaves out {name!r}: add it there and rerun "
+                            "the run", chosen)  # fmt: skip
         raise DataError(f"the run has no hybrid row for {name!r}; add `hybrid` to its methods and rerun", chosen)
     meta = read_json(chosen)
     ds = Dataset.load(run_dir / "data")

@@ -89,6 +89,8 @@ def read_recbole(path: str | Path, genre_vocab: list[str] | None = None) -> RawL
         genre_col = next((c for c in GENRE_FIELDS if c in cols), None)
         tokens = f[cols[genre_col][0]].split() if genre_col else []
         log.items.append(RawItem(f[cols["item_id"][0]], title, split_genres(tokens, genre_vocab)))
+    if not log.items:
+        raise DataError("no items: the item file has no rows, so no interaction could be kept", item_file)
     for row, cols, f in _table(inter[0]):
         missing = [c for c in ("user_id", "item_id", "timestamp") if c not in cols]
         if missing:
