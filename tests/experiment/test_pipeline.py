@@ -372,3 +372,10 @@ def test_sprec_rank_iterates_from_rank_sft_and_pushes_down_what_the_system_shows
         assert pairs and all(p["chosen"] not in p["rejected"] and len(p["rejected"]) == 2 for p in pairs)
         exposure = json.loads((models / f"sprec-rank/iteration-{t}/exposure.json").read_text())
         assert exposure["prompts"] == 4 and 0 < exposure["top3_share"] <= 1
+
+
+def test_a_k_above_the_catalog_is_refused_before_any_stage(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run") | {"eval": {"ks": [1, 7]}}  # the fixture has 6 items
+    with pytest.raises(ConfigError, match=r"eval.ks: K = 7 is larger than the catalog \(6 items\)"):
+        run(from_dict(RunConfig, raw))
+    assert not (tmp_path / "run/predictions").exists() and not (tmp_path / "run/models").exists()

@@ -327,6 +327,8 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
     with main_process_first():
         ds = stage_prepare(cfg, run_dir)
     timings["prepare"] = round(time.time() - t, 2)
+    if max(cfg.eval.ks) > len(ds.catalog):  # before any stage trains on it
+        raise ConfigError(f"eval.ks: K = {max(cfg.eval.ks)} is larger than the catalog ({len(ds.catalog)} items)")
     plan = plan_run(cfg, len(ds.splits["train"]), len(ds.splits["test"]), len(ds.splits["valid"]))
     calibration = 1.0
     if any(stage_kind(k).startswith("llm") for k in plan) and is_main_process():
