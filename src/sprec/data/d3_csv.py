@@ -8,13 +8,11 @@ history_timestamp, timestamp (list columns are Python list literals). The item i
 from __future__ import annotations
 
 import ast
-import csv
-import io
 from collections import Counter
 from pathlib import Path
 
 from sprec.data.dataset import Catalog, Example, Item
-from sprec.data.parsing import timestamp
+from sprec.data.parsing import csv_rows, timestamp
 from sprec.data.sources import SplitData, check_genre_table, derive_genre_groups, disambiguated, title_problem
 from sprec.errors import DataError
 from sprec.io import read_json, read_text
@@ -74,12 +72,9 @@ def read_d3_split(path: Path, catalog: Catalog, drops: Counter, left_out: set[st
                   required: bool = True) -> list[Example]:  # fmt: skip
     """The examples of one split file; a `required` one (train, test) without a single row is an error."""
     left_out = left_out or set()
-    reader = csv.DictReader(io.StringIO(read_text(path)))
-    missing = [c for c in ("user_id", "history_item_id", "item_id") if c not in (reader.fieldnames or [])]
-    if missing:
-        raise DataError(f"missing column(s) {missing}; found {reader.fieldnames}", path, 1)
-    examples = []
-    for row, rec in enumerate(reader, 2):
+    examples, rows = [], 0
+    for row, rec in csv_rows(path, ["user_id", "history_item_id", "item_id"]):
+        rows += 1
         history_ids = _literal_list(rec["history_item_id"] or "", path, row, "history_item_id")
         if str(rec["item_id"]).strip() in left_out:
             drops["target_left_out_by_its_title"] += 1
@@ -97,7 +92,7 @@ def read_d3_split(path: Path, catalog: Catalog, drops: Counter, left_out: set[st
             raise DataError(f"item id(s) {bad} not in the item info file", path, row)
         ts = timestamp(rec["timestamp"], path, row) if rec.get("timestamp") else None
         examples.append(Example(tuple(history), target, rec["user_id"], ts))
-    if reader.line_num <= 1 and required:  # a header at most
+    if not rows and required:  # a header at most
         raise DataError("no rows: a split file needs at least one example", path)
     return examples
 

@@ -53,10 +53,13 @@ def pipe_genres(field: str) -> tuple[str, ...]:
 def csv_rows(path: Path, required: list[str]):
     """(line number, record) of a CSV file with a header that has every `required` column."""
     reader = csv.DictReader(io.StringIO(read_text(path).removeprefix("\ufeff")))  # spreadsheets write a BOM
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
-    if missing:
-        raise DataError(f"missing column(s) {missing}; found {reader.fieldnames}", path, 1)
-    for row, rec in enumerate(reader, 2):
-        if any(rec.get(c) is None for c in required):
-            raise DataError(f"row has fewer fields than the header {reader.fieldnames}", path, row)
-        yield row, rec
+    try:
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(f"missing column(s) {missing}; found {reader.fieldnames}", path, 1)
+        for rec in reader:
+            if any(rec.get(c) is None for c in required):
+                raise DataError(f"row has fewer fields than the header {reader.fieldnames}", path, reader.line_num)
+            yield reader.line_num, rec
+    except csv.Error as e:  # e.g. a line break inside an unquoted field
+        raise DataError(f"not a readable CSV row ({e})", path, reader.line_num) from None
