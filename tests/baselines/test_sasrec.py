@@ -118,3 +118,16 @@ def test_patience_never_stops_training_before_min_epochs(tmp_path):
     assert (summary["epochs_run"], summary["stopped_by"], summary["best_epoch"]) == (6, "patience", 1)
     with pytest.raises(ConfigError, match="min_epochs"):
         SASRecSettings(min_epochs=0)
+
+
+def test_the_best_epoch_is_picked_on_the_latest_training_rows_held_out_not_on_validation():
+    from sprec.baselines.sasrec import stopping_rows
+
+    ds = cyclic_dataset(rows=100)
+    rows, stop, said = stopping_rows(ds, SASRecSettings())
+    assert stop == ds.splits["train"][-10:] and rows == ds.splits["train"][:-10]  # the latest 10%, not trained on
+    assert said == "the latest 10 training rows, held out of training"
+    rows, stop, _ = stopping_rows(ds, SASRecSettings(early_stopping="valid"))
+    assert stop == ds.splits["valid"] and rows == ds.splits["train"]
+    with pytest.raises(ConfigError, match="sasrec.early_stopping: choose holdout or valid"):
+        SASRecSettings(early_stopping="test")

@@ -114,9 +114,19 @@ def _ndcg_at_10(model: SASRec, examples: list[Example], exclude_history: bool) -
     return ndcg(hit_positions(topk, np.array([e.target for e in rows])), 10)
 
 
+def stopping_rows(ds: Dataset, s: SASRecSettings) -> tuple[list[Example], list[Example], str]:
+    """(training rows, rows that pick the best epoch, what those are): with early_stopping holdout, the latest
+    holdout_share of the training rows (the split is by time, so no later training row holds their targets)."""
+    rows = [e for e in ds.splits["train"] if e.target is not None]
+    if s.early_stopping == "valid":
+        return rows, ds.splits["valid"], f"the {len(ds.splits['valid'])} validation rows"
+    n = max(1, int(len(rows) * s.holdout_share))
+    return rows[:-n], rows[-n:], f"the latest {n} training rows, held out of training"
+
+
 def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: bool = False) -> SASRec:
     """Train (or load the finished) SASRec model of this run; the weights and a summary go to `out`. The epoch
-    with the best validation NDCG@10 (history excluded from the lists when `valid_excluding`, as the run's
+    with the best NDCG@10 on the stopping rows (stopping_rows; history excluded from the lists when `valid_excluding`, as the run's
     first evaluation mode) is kept; training stops after `patience` epochs without a better one (never before
     `min_epochs`), after `epochs`, or
     when the optional wall-clock budget `max_seconds` is spent (the summary's `stopped_by` says which)."""
@@ -127,7 +137,7 @@ def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: boo
     if (out / "sasrec_done.json").exists():
         model.load_state_dict(torch.load(out / "model.pt"))
         return model.eval()
-    rows = [e for e in ds.splits["train"] if e.target is not None]
+    rows, stop_rows, stop_on = stopping_rows(ds, s)
     train = sequences(rows, max_len)
     opt = torch.optim.Adam(model.parameters(), lr=s.learning_rate)
     rng = np.random.default_rng(s.seed)
@@ -142,7 +152,7 @@ def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: boo
             loss.backward()
             opt.step()
             losses.append(loss.item())
-        score = _ndcg_at_10(model, ds.splits["valid"], valid_excluding)
+        score = _ndcg_at_10(model, stop_rows, valid_excluding)
         history.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "valid_ndcg@10": score})
         bar.set_postfix(loss=f"{np.mean(losses):.3f}", valid_ndcg=f"{score:.4f}", best=f"{max(best, score):.4f}")
         if score > best:
@@ -159,6 +169,7 @@ def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: boo
     (out / "model.pt.tmp").replace(out / "model.pt")
     write_json(out / "sasrec_done.json", {"best_epoch": best_epoch, "valid_ndcg@10": best, "epochs_run": epoch,
                                           "stopped_by": stopped, "valid_excluding_history": valid_excluding,
+                                          "best_epoch_chosen_on": stop_on,
                                           "seconds": round(time.time() - start, 1), "history": history})  # fmt: skip
     return model.eval()
 
