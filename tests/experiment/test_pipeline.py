@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from sprec.config import RunConfig, from_dict, load_run_config
@@ -379,3 +380,18 @@ def test_a_k_above_the_catalog_is_refused_before_any_stage(tiny_model_dir, tmp_p
     with pytest.raises(ConfigError, match=r"eval.ks: K = 7 is larger than the catalog \(6 items\)"):
         run(from_dict(RunConfig, raw))
     assert not (tmp_path / "run/predictions").exists() and not (tmp_path / "run/models").exists()
+
+
+def test_hybrid_rows_follow_the_candidates_they_were_made_from(tiny_model_dir, tmp_path):
+    raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
+    raw |= {"methods": ["itemknn", "sft", "hybrid"], "groundings": [], "hybrid": {"retriever": "itemknn"}}
+    run(from_dict(RunConfig, raw))
+    pred = tmp_path / "run/predictions/itemknn-sft.json"
+    before = json.loads(pred.read_text())["candidates_inputs"]
+    valid = tmp_path / "run/data/valid.jsonl"
+    valid.write_text(valid.read_text() * 2)  # the validation row twice: other candidates of the validation split
+    run(from_dict(RunConfig, raw))
+    after = json.loads(pred.read_text())["candidates_inputs"]
+    assert after != before  # made again from the new candidates, not kept
+    with np.load(tmp_path / "run/predictions/itemknn-sft.valid-logps.npz") as f:
+        assert len(f["ids"]) == len(valid.read_text().splitlines())  # the LLM scores of the new rows

@@ -126,10 +126,10 @@ def stopping_rows(ds: Dataset, s: SASRecSettings) -> tuple[list[Example], list[E
 
 def train_sasrec(ds: Dataset, s: SASRecSettings, out: Path, valid_excluding: bool = False) -> SASRec:
     """Train (or load the finished) SASRec model of this run; the weights and a summary go to `out`. The epoch
-    with the best NDCG@10 on the stopping rows (stopping_rows; history excluded from the lists when `valid_excluding`, as the run's
-    first evaluation mode) is kept; training stops after `patience` epochs without a better one (never before
-    `min_epochs`), after `epochs`, or
-    when the optional wall-clock budget `max_seconds` is spent (the summary's `stopped_by` says which)."""
+    with the best NDCG@10 on the stopping rows (stopping_rows; history excluded from the lists when
+    `valid_excluding`, as the run's first evaluation mode) is kept; training stops after `patience` epochs
+    without a better one (never before `min_epochs`), after `epochs`, or when the optional wall-clock budget
+    `max_seconds` is spent (the summary's `stopped_by` says which)."""
     out = Path(out)
     max_len = max(len(e.history) for e in ds.splits["train"]) + 1
     torch.manual_seed(s.seed)

@@ -22,9 +22,9 @@ from sprec.distributed import (
     wait_for_everyone,
 )
 from sprec.errors import ConfigError
-from sprec.evaluation.evaluate import evaluate_topk, list_length, prediction_meta, save_predictions
+from sprec.evaluation.evaluate import evaluate_topk, list_length, load_predictions, prediction_meta, save_predictions
 from sprec.experiment.layout import run_scorer
-from sprec.experiment.pool import candidate_source, retriever_candidates
+from sprec.experiment.pool import candidate_source, retriever_candidates, retriever_inputs
 from sprec.io import write_jsonl, write_npz
 from sprec.llm.generate import recommend
 from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
@@ -212,11 +212,14 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     weight chosen on the validation split unless the config fixes them); writes the full ranking of the
     candidates as predictions. The LLM's log-probs are cached beside them, resumable within a split. Every
     process of the run calls it: each scores its share of the rows (sprec.distributed)."""
-    if path.exists():
-        return
     start, h = time.time(), cfg.hybrid
+    if h.weight is None and not ds.splits["valid"]:
+        raise ConfigError("hybrid.weight: the data has no validation rows to choose it on; set it (0 to 1)")
     with main_process_first():
         cands = {split: retriever_candidates(ds, cfg, run_dir, split) for split in ("valid", "test")}
+    inputs = retriever_inputs(ds, cfg, run_dir)
+    if path.exists() and load_predictions(path).meta.get("candidates_inputs", inputs) == inputs:
+        return  # (a file without the record was made by an older sprec from the candidates it had)
     model, tok = load_model(cfg.model, adapter)
     prompter = Prompter.for_run(tok, ds, cfg.model)
     raw = {}
@@ -252,7 +255,7 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
               llm=scores("test", variant))  # fmt: skip
     save_predictions(path, fuse(cands["test"], scores("test", variant), weight),
                      **prediction_meta(name, ds.name, cfg.eval, retriever=h.pool, candidates=h.candidates,
-                                       weight=weight, llm_score=chosen,
+                                       weight=weight, llm_score=chosen, candidates_inputs=inputs,
                                        weight_from="config" if h.weight is not None else
                                        f"validation NDCG@10, {h.weight_rule}",
                                        validation_se={str(w): v for w, v in band.items()},
@@ -269,13 +272,14 @@ def scored_split(model, prompter: Prompter, rows: list, ids: np.ndarray, cache: 
     share of the rows (resumable in a partial file of its own) and every process gets them all."""
     if cache.exists():
         with np.load(cache) as f:
-            return f["logps"], f["lengths"]
+            if "ids" not in f or np.array_equal(f["ids"], ids):  # scores of other candidates are not reused
+                return f["logps"], f["lengths"]
     part = share(len(rows))
     partial = cache.with_suffix(f".partial{part.start}.npz" if is_distributed() else ".partial.npz")
     logps, lengths = candidate_logps(model, prompter, rows[part], ids[part], desc=desc, partial=partial)
     logps, lengths = np.array(gathered(list(logps))), np.array(gathered(list(lengths)))
     if is_main_process():
-        write_npz(cache, logps=logps, lengths=lengths)
+        write_npz(cache, logps=logps, lengths=lengths, ids=ids)
     partial.unlink(missing_ok=True)
     return logps, lengths
 

@@ -18,7 +18,7 @@ from sprec.config import RunConfig
 from sprec.data.dataset import Dataset, histories
 from sprec.distributed import main_process_first
 from sprec.experiment.layout import run_scorer
-from sprec.io import read_json, write_json
+from sprec.io import file_digest, read_json, write_json, write_npz
 from sprec.ranking.candidates import Candidates, pooled_candidates, top_candidates
 from sprec.ranking.fusion import choose_mix, mixed
 
@@ -27,17 +27,28 @@ def _suffix(cfg: RunConfig, excluding: bool) -> str:
     return f"{cfg.hybrid.candidates}{'-excluding' if excluding else ''}"
 
 
+def retriever_inputs(ds: Dataset, cfg: RunConfig, run_dir: Path) -> str:
+    """Digests of what a pool's candidates come from: the prepared data and each trained retriever's weights (a
+    cached file made from other inputs is computed again, never reused)."""
+    files = [ds.path / f for f in ("items.jsonl", "train.jsonl", "valid.jsonl", "test.jsonl")]
+    files += [Path(run_dir) / "models" / r / "model.pt" for r in cfg.hybrid.retrievers if r == "sasrec"]
+    return "-".join(file_digest(f) for f in files if f.exists())
+
+
 def pool_mix(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) -> tuple[float, ...]:
     """The retrievers' weights in the pool, chosen on the validation rows (cached in run_dir/candidates/)."""
     h = cfg.hybrid
     path = Path(run_dir) / "candidates" / f"{h.pool}-mix-{_suffix(cfg, excluding)}.json"
     with main_process_first():
-        if not path.exists():
+        if "sasrec" in h.retrievers:
+            run_scorer("sasrec", ds, cfg, run_dir)  # trained first: its weights are among the inputs
+        inputs = retriever_inputs(ds, cfg, run_dir)
+        if not path.exists() or read_json(path).get("inputs") != inputs:
             rows = ds.splits["valid"]
             pool = _pooled(ds, cfg, run_dir, rows, excluding)
             targets = np.array([-1 if e.target is None else e.target for e in rows])
             mix, curve = choose_mix(pool, targets)
-            write_json(path, {"retrievers": h.retrievers, "mix": list(mix), "validation_ndcg_at_10": {
+            write_json(path, {"retrievers": h.retrievers, "mix": list(mix), "inputs": inputs, "validation_ndcg_at_10": {
                 "+".join(f"{w:g}" for w in m): v for m, v in curve.items()}})  # fmt: skip
     return tuple(read_json(path)["mix"])
 
@@ -63,6 +74,12 @@ def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str)
     are made that way."""
     excluding = cfg.eval.generate_excluding  # in the name with the size: a changed one recomputes
     path = Path(run_dir) / "candidates" / f"{cfg.hybrid.pool}-{split}-{_suffix(cfg, excluding)}.npz"
-    if not path.exists():
-        candidate_source(ds, cfg, run_dir, excluding)(ds.splits[split]).save(path)
-    return Candidates.load(path)
+    source = candidate_source(ds, cfg, run_dir, excluding)  # trains a retriever that is not yet trained
+    inputs = retriever_inputs(ds, cfg, run_dir)
+    if path.exists():
+        with np.load(path) as f:
+            if "inputs" in f and str(f["inputs"]) == inputs:
+                return Candidates(f["ids"], f["scores"])
+    cand = source(ds.splits[split])
+    write_npz(path, ids=cand.ids, scores=cand.scores, inputs=np.array(inputs))
+    return cand
