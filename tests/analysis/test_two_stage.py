@@ -40,3 +40,19 @@ def test_a_model_the_runs_hybrid_models_leave_out_is_named(finished_run, tmp_pat
     shutil.copytree(run / "models/sft/adapter", run / "models/dpo/adapter")
     with pytest.raises(DataError, match=r"the run's hybrid.models \['sft'\] leaves out 'dpo': add it there"):
         hybrid_recommend(run / "models/dpo", [], 2)
+
+
+def test_a_copied_run_whose_original_is_gone_recommends_from_its_own_files(finished_run, tmp_path):
+    import shutil
+
+    from sprec.train.sft import trained_model_info
+
+    cfg, _ = finished_run
+    original, copy = tmp_path / "original", tmp_path / "copy"
+    shutil.copytree(cfg.run_dir, original)
+    shutil.copytree(original, copy)
+    expected, _ = hybrid_recommend(original / "models/sft", Dataset.load(original / "data").splits["test"], 2, False)
+    shutil.rmtree(original)
+    assert trained_model_info(copy / "models/sft")[2] == copy / "data"
+    topk, _ = hybrid_recommend(copy / "models/sft", Dataset.load(copy / "data").splits["test"], 2, False)
+    assert topk.tolist() == expected.tolist()
