@@ -125,7 +125,7 @@ def test_hybrid_rows_rank_the_retrievers_candidates(tiny_model_dir, tmp_path):
     assert [row[:2] for row in hybrid["topk"]] == [row[:2] for row in preds["itemknn"]["topk"]]
     assert hybrid["weight"] == 0.0 and hybrid["weight_from"] == "config" and len(hybrid["validation_ndcg_at_10"]) == 11
     assert results["itemknn > sft"] == results["itemknn"]
-    assert json.loads((tmp_path / "run/run.json").read_text())["llm_speed_calibration"] > 0  # measured at start
+    assert min(json.loads((tmp_path / "run/run.json").read_text())["llm_speed_calibration"].values()) > 0  # at start
     text = (tmp_path / "run/results.md").read_text()
     assert "## Hybrid: the fusion weight" in text and "| itemknn > sft | sum | a = 0.0 (config) |" in text
     assert (tmp_path / "run/plots/hybrid_validation.png").exists()

@@ -334,7 +334,7 @@ def _run(cfg: RunConfig) -> dict[str, dict]:
     if any(stage_kind(k).startswith("llm") for k in plan) and is_main_process():
         from sprec.llm.calibrate import machine_speed
 
-        calibration = info["llm_speed_calibration"] = round(machine_speed(cfg.model), 3)
+        calibration = info["llm_speed_calibration"] = machine_speed(cfg.model)
     progress = RunProgress(plan, timings, enabled=is_main_process(), calibration=calibration, earlier=earlier,
                            save=lambda: write_json(run_dir / "run.json", info))  # fmt: skip
     results: dict[str, dict] = {HISTORY_MODES[m]: {} for m in cfg.eval.modes}

@@ -47,21 +47,26 @@ def stage_kind(stage: str) -> str:
     return "fixed"
 
 
-def speeds(planned: dict[str, float], measured: dict[str, float], calibration: float = 1.0,
+Calibration = float | dict[str, float]  # one speed for both LLM kinds, or one per kind (llm.calibrate)
+
+
+def speeds(planned: dict[str, float], measured: dict[str, float], calibration: Calibration = 1.0,
            calibrate_from: float = 30.0) -> dict[str, float]:  # fmt: skip
     """Measured / planned seconds per kind of stage, over its finished stages planned at `calibrate_from`
-    seconds or more; an LLM kind with none borrows the other LLM kind's, then the calibration."""
+    seconds or more; an LLM kind with none borrows the other LLM kind's, then its calibration."""
+    if not isinstance(calibration, dict):
+        calibration = {"llm-train": calibration, "llm-infer": calibration}
     out = {}
     for kind in ("llm-train", "llm-infer", "sasrec"):
         done = [k for k in planned if k in measured and stage_kind(k) == kind and planned[k] >= calibrate_from]
         if done:
             out[kind] = sum(measured[k] for k in done) / sum(planned[k] for k in done)
     for kind, other in (("llm-train", "llm-infer"), ("llm-infer", "llm-train")):
-        out.setdefault(kind, out.get(other, calibration))
+        out.setdefault(kind, out.get(other, calibration[kind]))
     return {"sasrec": 1.0, "fixed": 1.0, **out}
 
 
-def time_left(planned: dict[str, float], measured: dict[str, float], calibration: float = 1.0) -> float:
+def time_left(planned: dict[str, float], measured: dict[str, float], calibration: Calibration = 1.0) -> float:
     """Seconds left: the planned cost of every stage not yet measured, times its kind's speed."""
     speed = speeds(planned, measured, calibration)
     return sum(v * speed[stage_kind(k)] for k, v in planned.items() if k not in measured)
@@ -134,12 +139,18 @@ def _clock(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{max(minutes, 1)} min"
 
 
+def _speeds_text(calibration: Calibration) -> str:
+    if not isinstance(calibration, dict):
+        return f"{calibration:.2f}x"
+    return ", ".join(f"{v:.2f}x ({k.removeprefix('llm-')})" for k, v in calibration.items())
+
+
 class RunProgress:
     """Prints one line per stage finished in this session: what finished, how long the run has taken, about how
     long is left. Stages whose results an earlier session left are counted, not replayed."""
 
     def __init__(self, plan: dict[str, float], measured: dict[str, float], enabled: bool = True,
-                 calibration: float = 1.0, earlier: dict[str, float | None] | None = None,
+                 calibration: Calibration = 1.0, earlier: dict[str, float | None] | None = None,
                  save: Callable[[], None] | None = None):  # fmt: skip
         """`earlier`: the stage times an earlier session of the run recorded (run.json): those stages count as
         done from the start, wherever they come in the order, and their speeds rescale the plan. `save` is called
@@ -154,7 +165,7 @@ class RunProgress:
         done = f", {self.resumed} done in earlier sessions" if self.resumed else ""
         left = f"about {_clock(self.seconds_left())} {'left ' if done else ''}here"
         self.say(f"planned: {len(plan)} stages{done}, {left} "
-                 f"(LLM speed calibrated at {calibration:.2f}x the plan's machine)")  # fmt: skip
+                 f"(LLM speed calibrated at {_speeds_text(calibration)} the plan's machine)")  # fmt: skip
 
     def seconds_left(self) -> float:
         return time_left(self.plan, {k: v or 0.0 for k, v in self.measured.items()}, self.calibration)

@@ -111,8 +111,9 @@ def hybrid_validation(curves: dict[str, dict[str, float]], path: Path, bands: di
         if bands and name in bands:
             se = np.array([bands[name][w] for w in curve])
             ax.fill_between(xs, ys - se, ys + se, color=line.get_color(), alpha=0.15, lw=0)
-        at = xs.index(chosen[name]) if chosen and name in chosen else int(np.argmax(ys))
-        ax.plot(xs[at], ys[at], marker="*", markersize=14, color=line.get_color())
+        if chosen is None or name in chosen:  # the weight a row uses (its other variants: none)
+            at = xs.index(chosen[name]) if chosen else int(np.argmax(ys))
+            ax.plot(xs[at], ys[at], marker="*", markersize=14, color=line.get_color())
     ax.set(xlabel="a: weight of the LLM score (0 = retriever only, 1 = LLM only)", ylabel="validation NDCG@10",
            title="Hybrid: retriever + LLM score fusion (band: +-1 SE; star: weight used)")  # fmt: skip
     ax.legend(fontsize=8)
