@@ -106,9 +106,9 @@ class RunConfig:
                     raise ConfigError(f"{section}.models: {name!r} is not a model row (e.g. 'sft', 'sprec t=2')")
                 if method not in [*self.methods, "sft"]:
                     raise ConfigError(f"{section}.models: {name!r} needs {method!r} in methods")
-        uses_pool = {"hybrid", "sprec-hybrid", *RANKERS} & set(self.methods) or self.selfplay.negatives == "hybrid"
+        # hybrid rows are compared with their retrievers' rows (sprec-hybrid alone trains its retriever on demand)
         missing = [r for r in self.hybrid.retrievers if r not in self.methods]
-        if uses_pool and missing:
+        if "hybrid" in self.methods and missing:
             raise ConfigError(f"hybrid.retriever: {missing} not among the run's methods; add them to methods (their "
                               "own rows are what a hybrid row is compared with)")  # fmt: skip
         if "hybrid" in self.methods and self.hybrid.candidates < max(self.eval.ks):
