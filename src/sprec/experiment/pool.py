@@ -29,44 +29,48 @@ def _suffix(cfg: RunConfig, excluding: bool) -> str:
 
 def retriever_inputs(ds: Dataset, cfg: RunConfig, run_dir: Path) -> str:
     """Digests of what a pool's candidates come from: the prepared data and each trained retriever's weights (a
-    cached file made from other inputs is computed again, never reused)."""
-    files = [ds.path / f for f in ("items.jsonl", "train.jsonl", "valid.jsonl", "test.jsonl")]
-    files += [Path(run_dir) / "models" / r / "model.pt" for r in cfg.hybrid.retrievers if r == "sasrec"]
+    cached file made from other inputs is computed again, never reused). SASRec is trained first if it is not."""
+    weights = [Path(run_dir) / "models" / r / "model.pt" for r in cfg.hybrid.retrievers if r == "sasrec"]
+    for path in weights:
+        if not path.exists():
+            run_scorer("sasrec", ds, cfg, run_dir)
+    files = [ds.path / f for f in ("items.jsonl", "train.jsonl", "valid.jsonl", "test.jsonl")] + weights
     return "-".join(file_digest(f) for f in files if f.exists())
 
 
-def pool_mix(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool) -> tuple[float, ...]:
-    """The retrievers' weights in the pool, chosen on the validation rows (cached in run_dir/candidates/)."""
+def _pooled(scorers: list, ds: Dataset, cfg: RunConfig, rows: list, excluding: bool) -> Candidates:
+    n = min(cfg.hybrid.candidates, len(ds.catalog))
+    return pooled_candidates([scorer(rows) for scorer in scorers], n, histories(rows, excluding))
+
+
+def pool_mix(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool,
+             scorers: list | None = None) -> tuple[float, ...]:  # fmt: skip
+    """The retrievers' weights in the pool, chosen on the validation rows (cached in run_dir/candidates/); the
+    retrievers' `scorers` are made when not given and the cache does not hold the mix."""
     h = cfg.hybrid
     path = Path(run_dir) / "candidates" / f"{h.pool}-mix-{_suffix(cfg, excluding)}.json"
     with main_process_first():
-        if "sasrec" in h.retrievers:
-            run_scorer("sasrec", ds, cfg, run_dir)  # trained first: its weights are among the inputs
         inputs = retriever_inputs(ds, cfg, run_dir)
         if not path.exists() or read_json(path).get("inputs") != inputs:
+            scorers = scorers or [run_scorer(r, ds, cfg, run_dir) for r in h.retrievers]
             rows = ds.splits["valid"]
-            pool = _pooled(ds, cfg, run_dir, rows, excluding)
             targets = np.array([-1 if e.target is None else e.target for e in rows])
-            mix, curve = choose_mix(pool, targets)
+            mix, curve = choose_mix(_pooled(scorers, ds, cfg, rows, excluding), targets)
             write_json(path, {"retrievers": h.retrievers, "mix": list(mix), "inputs": inputs, "validation_ndcg_at_10": {
                 "+".join(f"{w:g}" for w in m): v for m, v in curve.items()}})  # fmt: skip
     return tuple(read_json(path)["mix"])
 
 
-def _pooled(ds: Dataset, cfg: RunConfig, run_dir: Path, rows: list, excluding: bool) -> Candidates:
-    scores = [run_scorer(r, ds, cfg, run_dir)(rows) for r in cfg.hybrid.retrievers]
-    return pooled_candidates(scores, min(cfg.hybrid.candidates, len(ds.catalog)), histories(rows, excluding))
-
-
 def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):
     """A function: rows -> the retriever's (or the pool's) candidates, best first, with one score each (never a
-    history item when `excluding`)."""
+    history item when `excluding`). The retrievers are trained or fitted once, here."""
     h = cfg.hybrid
-    if len(h.retrievers) == 1:
-        scorer, n = run_scorer(h.retrievers[0], ds, cfg, run_dir), min(h.candidates, len(ds.catalog))
-        return lambda rows: top_candidates(scorer(rows), n, histories(rows, excluding))
-    mix = pool_mix(ds, cfg, run_dir, excluding)
-    return lambda rows: mixed(_pooled(ds, cfg, run_dir, rows, excluding), mix)
+    scorers = [run_scorer(r, ds, cfg, run_dir) for r in h.retrievers]
+    if len(scorers) == 1:
+        n = min(h.candidates, len(ds.catalog))
+        return lambda rows: top_candidates(scorers[0](rows), n, histories(rows, excluding))
+    mix = pool_mix(ds, cfg, run_dir, excluding, scorers)
+    return lambda rows: mixed(_pooled(scorers, ds, cfg, rows, excluding), mix)
 
 
 def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str) -> Candidates:
@@ -74,12 +78,11 @@ def retriever_candidates(ds: Dataset, cfg: RunConfig, run_dir: Path, split: str)
     are made that way."""
     excluding = cfg.eval.generate_excluding  # in the name with the size: a changed one recomputes
     path = Path(run_dir) / "candidates" / f"{cfg.hybrid.pool}-{split}-{_suffix(cfg, excluding)}.npz"
-    source = candidate_source(ds, cfg, run_dir, excluding)  # trains a retriever that is not yet trained
     inputs = retriever_inputs(ds, cfg, run_dir)
     if path.exists():
         with np.load(path) as f:
             if "inputs" in f and str(f["inputs"]) == inputs:
                 return Candidates(f["ids"], f["scores"])
-    cand = source(ds.splits[split])
+    cand = candidate_source(ds, cfg, run_dir, excluding)(ds.splits[split])
     write_npz(path, ids=cand.ids, scores=cand.scores, inputs=np.array(inputs))
     return cand
