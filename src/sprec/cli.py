@@ -262,7 +262,7 @@ def cmd_run(a: argparse.Namespace) -> None:
     from sprec.config import load_run_config
     from sprec.experiment.pipeline import run
 
-    cfg = load_run_config(a.config)
+    cfg = load_run_config(a.config, a.set)
     if a.run_dir:
         cfg.run_dir = str(Path(a.run_dir).resolve())
     run(cfg)
@@ -300,6 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a whole experiment from one YAML config and print the results table")
     r.add_argument("config", help="experiment config, e.g. configs/quickstart.yaml")
     r.add_argument("--run-dir", help="override the config's run_dir")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one config value, dotted into sections (repeatable): --set seeds=[0,1,2] "
+                        "--set model.dtype=float32")  # fmt: skip
     r.set_defaults(func=cmd_run)
 
     f = sub.add_parser("frontier", help="relevance-diversity frontier of a finished run: every re-ranker and knob "

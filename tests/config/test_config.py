@@ -62,3 +62,16 @@ def test_a_retriever_pool_is_checked_key_by_key():
     with pytest.raises(ConfigError, match=r"hybrid.retriever: \['itemknn'\] not among the run's methods"):
         from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sasrec", "sft", "hybrid"]})
     from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sasrec", "itemknn"]})  # no hybrid: no pool
+
+
+def test_overrides_write_dotted_keys_and_are_checked_like_the_file():
+    path = ROOT / "configs" / "quickstart.yaml"
+    cfg = load_run_config(path, ["seeds=[0, 1, 2]", "model.dtype=float32", "hybrid.candidates=30"])
+    assert (cfg.seeds, cfg.model.dtype, cfg.hybrid.candidates) == ([0, 1, 2], "float32", 30)
+    assert load_run_config(path).model.dtype == "auto"  # the file itself is unchanged
+    with pytest.raises(ConfigError, match=r"model: unknown key\(s\) \['dtyp'\]"):
+        load_run_config(path, ["model.dtyp=float32"])
+    with pytest.raises(ConfigError, match="must be KEY=VALUE"):
+        load_run_config(path, ["seed"])
+    with pytest.raises(ConfigError, match="seed is not a section"):
+        load_run_config(path, ["seed.value=1"])

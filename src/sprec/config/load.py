@@ -107,9 +107,30 @@ def load_data_config(path: str | Path) -> DataConfig:
     return resolve_paths(from_dict(DataConfig, raw, f"{path}: data"), Path(path).parent)
 
 
-def load_run_config(path: str | Path) -> RunConfig:
+def apply_overrides(raw: dict, overrides: list[str], where: str) -> dict:
+    """`KEY=VALUE` pairs (dotted keys into nested sections, YAML values: `seed=1`, `model.dtype=float32`,
+    `seeds=[0,1,2]`) written over a loaded config; a key that is not in the config's schema is refused later by
+    from_dict, with the same message as in the file."""
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{where}: override {item!r} must be KEY=VALUE (e.g. model.dtype=float32)")
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{where}: override {item!r}: malformed value: {e}") from None
+        node, parts = raw, key.strip().split(".")
+        for part in parts[:-1]:
+            if not isinstance(node.get(part, {}), dict):
+                raise ConfigError(f"{where}: override {item!r}: {part} is not a section")
+            node = node.setdefault(part, {})
+        node[parts[-1]] = value
+    return raw
+
+
+def load_run_config(path: str | Path, overrides: list[str] = ()) -> RunConfig:
     path = Path(path)
-    raw = load_yaml(path)
+    raw = apply_overrides(load_yaml(path), list(overrides), str(path))
     if isinstance(raw.get("data"), str):  # a path to a data config file, relative to this one
         raw["data"] = load_yaml(path.parent / raw["data"])
         data_base = (path.parent / load_yaml(path)["data"]).parent
