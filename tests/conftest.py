@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, SHARED
+from tests.helpers import ROOT, SHARED, tiny_d3_config
 
 
 def pytest_collection_modifyitems(items):
@@ -60,3 +60,17 @@ def tiny_cfg(tiny_model_dir):
     from sprec.config import ModelConfig
 
     return ModelConfig(name=str(tiny_model_dir), dtype="float32")  # exact comparisons: one precision everywhere
+
+
+@pytest.fixture(scope="session")
+def finished_run(tiny_model_dir, tmp_path_factory):
+    """(config, {row: {K: metrics}} with history allowed) of a finished tiny run with a classical row, an LLM row
+    and a two-stage row: what the analyses of finished runs read."""
+    from sprec.config import RunConfig, from_dict
+    from sprec.experiment.pipeline import run
+
+    raw = tiny_d3_config(tiny_model_dir, tmp_path_factory.mktemp("finished") / "run")
+    raw |= {"methods": ["popularity", "itemknn", "sft", "hybrid"], "groundings": ["embedding"],
+            "hybrid": {"retriever": "itemknn", "candidates": 5}}  # fmt: skip
+    cfg = from_dict(RunConfig, raw)
+    return cfg, run(cfg)["history allowed"]

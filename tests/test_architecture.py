@@ -18,6 +18,7 @@ LAYERS = [  # lowest first; a module may import from its own layer and the ones 
     {"report"},
     {"experiment"},
     {"analysis"},
+    {"serve"},
     {"cli", "__init__"},
 ]
 

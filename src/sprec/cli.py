@@ -293,6 +293,56 @@ def cmd_size_curve(a: argparse.Namespace) -> None:
     print(f"{len(rows)} points -> {a.out}/curve.md")
 
 
+def cmd_export(a: argparse.Namespace) -> None:
+    from sprec.serve.export import export
+    from sprec.serve.system import RunSystem
+
+    _new_file(a.out, "--out")
+    if a.chunk_size < 1:
+        raise SprecError(f"--chunk-size {a.chunk_size}: give a positive number of users")
+    system = RunSystem(a.run, [a.model])
+    out = export(system, a.model, a.split or "all", a.k, a.format, a.out, a.chunk_size,
+                 not a.allow_history)  # fmt: skip
+    print(f"wrote the top-{a.k} of {a.model} -> {out}")
+
+
+def cmd_serve(a: argparse.Namespace) -> None:
+    import uvicorn
+
+    from sprec.distributed import use_threads
+    from sprec.serve.app import create_app
+    from sprec.serve.system import RunSystem
+
+    use_threads(a.threads)
+    system = RunSystem(a.run, a.models)
+    print(f"serving {', '.join(system.models)} of {system.run_dir} on http://{a.host}:{a.port} (page at /, API "
+          "docs at /docs)", file=sys.stderr)  # fmt: skip
+    uvicorn.run(create_app(system), host=a.host, port=a.port, log_level="warning")
+
+
+def _add_use_parsers(sub) -> None:
+    """export and serve: a finished run's system put to use."""
+    e = sub.add_parser("export", help="a model's top-K for every user (or a split) to CSV, JSONL or Parquet")
+    e.add_argument("run", help="a finished `sprec run` folder")
+    e.add_argument("--model", required=True, help="a row of the run: e.g. sasrec, or 'sasrec > sprec-hybrid t=2'")
+    who = e.add_mutually_exclusive_group()
+    who.add_argument("--all-users", action="store_true", help="each user's latest history (default)")
+    who.add_argument("--split", help="the rows of one split of the prepared data instead")
+    e.add_argument("-k", type=int, default=10)
+    e.add_argument("--format", choices=["csv", "jsonl", "parquet"], default="csv")
+    e.add_argument("--out", required=True, help="the file to write (chunks kept beside it until it is whole)")
+    e.add_argument("--chunk-size", type=int, default=64, help="users per chunk (the unit of resuming)")
+    e.add_argument("--allow-history", action="store_true", help="let a user's own items into their list")
+    e.set_defaults(func=cmd_export)
+    s = sub.add_parser("serve", help="an HTTP service (and a page at /) over a finished run's models")
+    s.add_argument("run", help="a finished `sprec run` folder")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default only this machine)")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--models", nargs="+", help="rows to serve (default: every classical and two-stage row)")
+    s.add_argument("--threads", type=int, help="torch threads for the model worker (default: the cores)")
+    s.set_defaults(func=cmd_serve)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="sprec", description="LLM-based recommendation without the filter bubble (SPRec).")
     sub = p.add_subparsers(dest="command", required=True)
@@ -356,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ids(rc)
     rc.set_defaults(func=cmd_recommend)
 
+    _add_use_parsers(sub)
     data = sub.add_parser("data", help="dataset commands").add_subparsers(dest="data_command", required=True)
     d = data.add_parser("prepare", help="turn raw public data into a prepared dataset folder",
                         description="Sources: movielens (ml-100k/1m/10m/latest folders), recbole (atomic files; "

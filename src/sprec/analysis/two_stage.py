@@ -17,8 +17,70 @@ from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.names import hybrid_stem, llm_score_variant, row_of_model_dir
-from sprec.ranking.fusion import fuse, llm_scores, per_candidate
+from sprec.ranking.fusion import fused_scores, llm_scores, per_candidate
 from sprec.train.sft import trained_model_info
+
+
+def run_folder_of(model_dir: str | Path) -> Path:
+    """The `sprec run` folder a model folder (RUN/models/...) lies in."""
+    run_dir = next((d for d in (Path(model_dir), *Path(model_dir).resolve().parents) if (d / "run.json").exists()),
+                   None)  # fmt: skip
+    if run_dir is None:
+        raise DataError("--hybrid needs a model folder inside a `sprec run` folder (RUN/models/...)", model_dir)
+    return run_dir
+
+
+def run_config(run_dir: Path) -> RunConfig:
+    return from_dict(RunConfig, read_json(run_dir / "run.json")["config"], str(run_dir / "run.json"))
+
+
+def hybrid_choice(run_dir: Path, cfg: RunConfig, name: str) -> dict:
+    """What the run chose for the two-stage row of model `name` (its predictions file: weight, LLM score)."""
+    chosen = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.pool, name)}.json"
+    if not chosen.exists():
+        if "hybrid" in cfg.methods and cfg.hybrid.models is not None and name not in cfg.hybrid.models:
+            raise DataError(f"the run's hybrid.models {cfg.hybrid.models} leaves out {name!r}: add it there and rerun "
+                            "the run", chosen)  # fmt: skip
+        raise DataError(f"the run has no hybrid row for {name!r}; add `hybrid` to its methods and rerun", chosen)
+    return read_json(chosen)
+
+
+class TwoStageRanker:
+    """A finished run's two-stage system for one of its LLM models, loaded once (data, retrievers, LLM), then
+    asked for any rows: the retriever (or pool) proposes candidates, the LLM scores them, and the two are fused
+    with the LLM score variant and the weight the run chose on its validation split."""
+
+    def __init__(self, model_dir: str | Path, ds: Dataset | None = None, sources: dict | None = None):
+        """`ds` and `sources` ({excluding: candidate source}) may be shared by several rankers of one run."""
+        model_cfg, adapter, _ = trained_model_info(model_dir)
+        self.run_dir = run_folder_of(model_dir)
+        self.cfg = run_config(self.run_dir)
+        self.name = row_of_model_dir(model_dir, self.run_dir / "models")
+        meta = hybrid_choice(self.run_dir, self.cfg, self.name)
+        self.ds = ds or Dataset.load(self.run_dir / "data")
+        self.sources = {} if sources is None else sources
+        self.model, tok = load_model(model_cfg, adapter)
+        self.prompter = Prompter.for_run(tok, self.ds, model_cfg)
+        self.variant, self.weight = meta.get("llm_score", "sum"), meta["weight"]
+        self.used = {"retriever": self.cfg.hybrid.pool, "weight": self.weight, "llm_score": self.variant}
+
+    def candidates(self, rows: list[Example], exclude_history: bool):
+        if exclude_history not in self.sources:
+            self.sources[exclude_history] = candidate_source(self.ds, self.cfg, self.run_dir, exclude_history)
+        return self.sources[exclude_history](rows)
+
+    def rank(self, rows: list[Example], k: int, exclude_history: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(N, k) item ids, best first, and their fused scores."""
+        cands = self.candidates(rows, exclude_history)
+        logps, lengths = candidate_logps(self.model, self.prompter, rows, cands.ids)
+        per_token, calibrated = llm_score_variant(self.variant)
+        prior = None
+        if calibrated:
+            items = np.unique(cands.ids)
+            prior = per_candidate(items, prior_logps(self.model, self.prompter, items), cands.ids)
+        fused = fused_scores(cands, llm_scores(logps, lengths, per_token, prior), self.weight)
+        order = np.argsort(-fused, axis=1, kind="stable")[:, :k]  # as fusion.fuse: ties keep the retriever's order
+        return np.take_along_axis(cands.ids, order, axis=1), np.take_along_axis(fused, order, axis=1)
 
 
 def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude_history: bool = True,
@@ -26,33 +88,7 @@ def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude
     """(N, k) item ids of the run's hybrid for `rows`, and the settings used (retriever, weight, LLM score).
     `on_prompter(prompter, history)`, when given, is called with the first row's history once the prompter exists
     (the CLI says there how much of a long history the prompt holds)."""
-    model_cfg, adapter, data_dir = trained_model_info(model_dir)
-    run_dir = next((d for d in (Path(model_dir), *Path(model_dir).resolve().parents) if (d / "run.json").exists()),
-                   None)  # fmt: skip
-    if run_dir is None:
-        raise DataError("--hybrid needs a model folder inside a `sprec run` folder (RUN/models/...)", model_dir)
-    cfg = from_dict(RunConfig, read_json(run_dir / "run.json")["config"], str(run_dir / "run.json"))
-    name = row_of_model_dir(model_dir, run_dir / "models")
-    chosen = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.pool, name)}.json"
-    if not chosen.exists():
-        if "hybrid" in cfg.methods and cfg.hybrid.models is not None and name not in cfg.hybrid.models:
-            raise DataError(f"the run's hybrid.models {cfg.hybrid.models} leaves out {name!r}: add it there and rerun "
-                            "the run", chosen)  # fmt: skip
-        raise DataError(f"the run has no hybrid row for {name!r}; add `hybrid` to its methods and rerun", chosen)
-    meta = read_json(chosen)
-    ds = Dataset.load(run_dir / "data")
-    cands = candidate_source(ds, cfg, run_dir, exclude_history)(rows)
-    model, tok = load_model(model_cfg, adapter)
-    prompter = Prompter.for_run(tok, ds, model_cfg)
+    ranker = TwoStageRanker(model_dir)
     if on_prompter is not None and rows:
-        on_prompter(prompter, list(rows[0].history))
-    logps, lengths = candidate_logps(model, prompter, rows, cands.ids)
-    variant = meta.get("llm_score", "sum")
-    per_token, calibrated = llm_score_variant(variant)
-    prior = None
-    if calibrated:
-        items = np.unique(cands.ids)
-        prior = per_candidate(items, prior_logps(model, prompter, items), cands.ids)
-    scores = llm_scores(logps, lengths, per_token, prior)
-    used = {"retriever": cfg.hybrid.pool, "weight": meta["weight"], "llm_score": variant}
-    return fuse(cands, scores, meta["weight"])[:, :k], used
+        on_prompter(ranker.prompter, list(rows[0].history))
+    return ranker.rank(rows, k, exclude_history)[0], ranker.used

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from sprec.data.dataset import Catalog, Dataset
+from sprec.data.dataset import Catalog, Dataset, Example
 from sprec.errors import DataError
 
 
@@ -23,21 +23,36 @@ def titles_to_history(titles: list[str], catalog: Catalog) -> list[int]:
             short = [it.id for it in catalog.items if query in _short_forms(it.title.casefold())]
             i = folded[0] if len(folded) == 1 else short[0] if len(short) == 1 else None
         if i is None:
-            raise DataError(f"{t!r} is not in the catalog; close matches: {_close_titles(query, catalog)}")
+            raise DataError(f"{t!r} is not in the catalog; close matches: {close_titles(query, catalog)}")
         ids.append(i)
     return ids
 
 
+def latest_histories(ds: Dataset) -> dict[str, tuple[list[int], int | None]]:
+    """{user: (their latest history, its time)} over the prepared splits: each user's latest row's history and
+    target, as many items as a history holds. Only what the prepared splits keep: valid and test rows are
+    subsamples. Ties in time: the later split (train, valid, test) and row win."""
+    latest: dict[str, Example] = {}
+    for split in ds.splits.values():
+        for e in split:
+            if e.user_id is not None:
+                user = str(e.user_id)
+                if user not in latest or (e.timestamp or 0) >= (latest[user].timestamp or 0):
+                    latest[user] = e
+    out = {}
+    for user, e in latest.items():
+        items = [*e.history, *([] if e.target is None else [e.target])]
+        out[user] = (items[-len(e.history) :], e.timestamp)
+    return out
+
+
 def user_history(ds: Dataset, user: str) -> tuple[list[int], int | None]:
-    """A user of the prepared data: the items of their latest row (its history, then its target, as many as a
-    history holds) and that row's time. Only what the prepared splits keep: valid and test rows are subsamples."""
-    rows = [e for split in ds.splits.values() for e in split if e.user_id is not None and str(e.user_id) == user]
-    if not rows:
+    """A user of the prepared data: their latest history and its time (latest_histories)."""
+    found = latest_histories(ds).get(user)
+    if found is None:
         raise DataError(f"user {user!r} has no row in the prepared data (a user needs enough interactions to pass "
                         "its k-core and history filters; valid and test rows are subsamples)", ds.path)  # fmt: skip
-    last = max(rows, key=lambda e: e.timestamp or 0)
-    items = [*last.history, *([] if last.target is None else [last.target])]
-    return items[-len(last.history) :], last.timestamp
+    return found
 
 
 def _short_forms(title: str) -> set[str]:
@@ -48,7 +63,7 @@ def _short_forms(title: str) -> set[str]:
     return {bare, moved} - {title}
 
 
-def _close_titles(query: str, catalog: Catalog, n: int = 5) -> list[str]:
+def close_titles(query: str, catalog: Catalog, n: int = 5) -> list[str]:
     titles = [it.title for it in catalog.items]
     containing = sorted((x for x in titles if query and query in x.casefold()), key=len)
     lower = {x.casefold(): x for x in titles}

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -100,7 +101,9 @@ def load_model(cfg: ModelConfig, adapter: str | Path | None = None):
         ) from None
     tok = load_tokenizer(cfg)
     if adapter is not None:
-        model = load_adapter(model, adapter, cfg).merge_and_unload()
+        with warnings.catch_warnings():  # PEFT asks transformers 5 for a renamed attribute: not the user's concern
+            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+            model = load_adapter(model, adapter, cfg).merge_and_unload()
     return model, tok
 
 
