@@ -32,7 +32,7 @@ def candidate_logps(model, prompter: Prompter, examples: list[Example], ids: np.
         with np.load(partial) as f:
             if np.array_equal(f["ids"], ids):  # scores of other candidates are not reused
                 logps, done = f["logps"].copy(), int(f["done"])
-    for r in tqdm(range(done, len(examples)), desc=desc, unit="row", leave=False):
+    for r in tqdm(range(done, len(examples)), desc=desc, unit="row", leave=False, disable=len(examples) - done < 2):
         prompt = prompter.prompt_ids(examples[r].history)
         logps[r] = trie_logps(model, prompt, [answers[i] for i in ids[r]]).double().cpu().numpy()
         if partial is not None and ((r + 1) % save_every == 0 or r + 1 == len(examples)):
