@@ -294,16 +294,19 @@ def cmd_size_curve(a: argparse.Namespace) -> None:
 
 
 def cmd_export(a: argparse.Namespace) -> None:
+    from sprec.distributed import is_main_process, use_threads
     from sprec.serve.export import export
     from sprec.serve.system import RunSystem
 
     _new_file(a.out, "--out")
     if a.chunk_size < 1:
         raise SprecError(f"--chunk-size {a.chunk_size}: give a positive number of users")
+    use_threads(None)  # the cores shared by the processes of an `accelerate launch`
     system = RunSystem(a.run, [a.model])
     out = export(system, a.model, a.split or "all", a.k, a.format, a.out, a.chunk_size,
                  not a.allow_history)  # fmt: skip
-    print(f"wrote the top-{a.k} of {a.model} -> {out}")
+    if is_main_process():
+        print(f"wrote the top-{a.k} of {a.model} -> {out}")
 
 
 def cmd_serve(a: argparse.Namespace) -> None:

@@ -2,6 +2,8 @@
 
 import csv
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -77,3 +79,15 @@ def test_the_command_line_writes_the_file_and_names_a_missing_model(finished_run
     bad = sprec("export", run_dir, "--model", "sasrec", "--out", tmp_path / "s.csv")
     assert bad.returncode == 2 and "model 'sasrec' is not finished in this run" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_two_accelerate_processes_share_the_chunks_and_write_the_same_file(system, finished_run, tmp_path):
+    one = export(system, "itemknn > sft", "all", 2, "csv", tmp_path / "one.csv", chunk_size=1).read_text()
+    launcher = Path(sys.executable).parent / "accelerate"
+    r = subprocess.run([str(launcher), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
+                        "--mixed_precision", "no", "--dynamo_backend", "no", "-m", "sprec.cli", "export",
+                        finished_run[0].run_dir, "--model", "itemknn > sft", "-k", "2", "--chunk-size", "1",
+                        "--out", str(tmp_path / "two.csv")], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (tmp_path / "two.csv").read_text() == one
+    assert r.stdout.count("wrote the top-2") == 1  # the main process reports
