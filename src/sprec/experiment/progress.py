@@ -158,6 +158,10 @@ class RunProgress:
         self.plan, self.measured, self.enabled, self.calibration = plan, measured, enabled, calibration
         self.save = save if enabled else None
         self.start = self.last = time.time()
+        # stages recorded in this session (their outputs loaded or made): the count and "all done" rest on these,
+        # not on run.json's earlier times, since a stage an earlier session recorded may be made again (its output
+        # deleted, or made from inputs that changed) after every other stage has finished
+        self.finished = {k for k in measured if k in plan}
         self.earlier = {k for k in earlier or {} if k in plan}
         for stage in self.earlier:
             measured.setdefault(stage, earlier[stage])
@@ -183,12 +187,16 @@ class RunProgress:
         else:  # a stage that took longer than the time since the last line was loaded from an earlier session
             loaded = seconds is None or (seconds > 1.0 and now - self.last < 0.5 * seconds)
         self.measured[stage], self.last = seconds, now
+        self.finished.add(stage)
         if self.save is not None:
             self.save()
         if loaded:
             self.resumed += stage not in self.earlier
             return
-        done = sum(k in self.measured for k in self.plan)
+        if stage in self.earlier:  # made again in this session: not one an earlier session did
+            self.earlier.discard(stage)
+            self.resumed -= 1
+        done = sum(k in self.finished for k in self.plan)
         earlier = f" ({self.resumed} done in earlier sessions)" if self.resumed else ""
         rest = "all done" if done == len(self.plan) else f"about {_clock(self.seconds_left())} left"
         self.say(f"{stage} done; {done}/{len(self.plan)} stages{earlier}, {_clock(now - self.start)} in this "
