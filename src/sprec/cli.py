@@ -323,6 +323,19 @@ def cmd_serve(a: argparse.Namespace) -> None:
     uvicorn.run(create_app(system), host=a.host, port=a.port, log_level="warning")
 
 
+def cmd_spread(a: argparse.Namespace) -> None:
+    from sprec.experiment.seeds import spread_table
+    from sprec.io import atomic_write_text
+
+    for d in a.runs:
+        if not (Path(d) / "results.json").is_file():
+            raise SprecError(f"{d}: not a finished run folder (no results.json)")
+    text = spread_table([Path(d) for d in a.runs], str(a.k))
+    if a.out:
+        atomic_write_text(a.out, text)
+    print(text)
+
+
 def _add_use_parsers(sub) -> None:
     """export and serve: a finished run's system put to use."""
     e = sub.add_parser("export", help="a model's top-K for every user (or a split) to CSV, JSONL or Parquet")
@@ -337,6 +350,11 @@ def _add_use_parsers(sub) -> None:
     e.add_argument("--chunk-size", type=int, default=64, help="users per chunk (the unit of resuming)")
     e.add_argument("--allow-history", action="store_true", help="let a user's own items into their list")
     e.set_defaults(func=cmd_export)
+    sp = sub.add_parser("spread", help="finished runs side by side: each one's headline numbers and their range")
+    sp.add_argument("runs", nargs="+", help="finished run folders (e.g. RUN/seed-0 RUN/seed-1)")
+    sp.add_argument("-k", type=int, default=10)
+    sp.add_argument("--out", help="also write the markdown table to this file")
+    sp.set_defaults(func=cmd_spread)
     s = sub.add_parser("serve", help="an HTTP service (and a page at /) over a finished run's models")
     s.add_argument("run", help="a finished `sprec run` folder")
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default only this machine)")

@@ -49,3 +49,25 @@ def test_a_two_seed_run_reports_mean_and_sd_and_resumes(tiny_model_dir, tmp_path
     mtime = (tmp_path / "run/seed-1/models/sft/adapter/adapter_model.safetensors").stat().st_mtime_ns
     assert run(from_dict(RunConfig, raw))["history allowed"] == means  # resumed: nothing retrained
     assert (tmp_path / "run/seed-1/models/sft/adapter/adapter_model.safetensors").stat().st_mtime_ns == mtime
+
+
+def test_the_spread_table_has_a_line_per_run_and_each_numbers_range(tmp_path):
+    from sprec.experiment.seeds import spread_table
+
+    runs = []
+    for seed, dtype, ndcg, weight, diff in ((0, "bfloat16", 0.03, 0.0, [0.0, 0.0, 0.0]),
+                                            (1, "float32", 0.05, 0.2, [0.004, -0.002, 0.011])):  # fmt: skip
+        d = tmp_path / f"{dtype}-{seed}"
+        (d / "predictions").mkdir(parents=True)
+        (d / "run.json").write_text(json.dumps({"config": {"seed": seed}, "precision": {"dtype": dtype}}))
+        (d / "results.json").write_text(json.dumps({"history excluded": {
+            "sasrec": {"10": {"HR": 2 * ndcg, "NDCG": ndcg}}, "sasrec > sft": {"10": {"HR": 0.1, "NDCG": 0.04}}}}))
+        (d / "differences.json").write_text(json.dumps({"history excluded": {
+            "sasrec > sft": {"sasrec": {"10": {"NDCG": diff}}}}}))
+        (d / "predictions/sasrec-sft.json").write_text(json.dumps({"weight": weight}))
+        runs.append(d)
+    lines = spread_table(runs).splitlines()
+    assert lines[0] == ("| run | seed | LLM dtype | sasrec HR@10 | sasrec NDCG@10 | sasrec > sft weight a | "
+                        "sasrec > sft NDCG@10 - retriever |")  # fmt: skip
+    assert lines[3].endswith("| 1 | float32 | 0.1000 | 0.0500 | 0.2000 | +0.0040 [-0.0020, +0.0110] |")
+    assert lines[4] == "| range | | | 0.06 to 0.1 | 0.03 to 0.05 | 0 to 0.2 | 0 to 0.004 |"

@@ -13,6 +13,7 @@ from pathlib import Path
 from sprec.config import RunConfig, classical_row
 from sprec.evaluation.evaluate import DIVERSITY_MEASURES, PAPER_METRICS
 from sprec.io import atomic_write_text, read_json, write_json
+from sprec.names import hybrid_parts, hybrid_stem
 from sprec.report import plots
 
 
@@ -105,3 +106,45 @@ def plot_seeds(run_dir: Path, per_seed: dict[int, dict], agg: dict, ks: list[int
         skip = [row for row in rows if classical_row(row)]
         paths.append(plots.seed_spread(per_seed, agg, DIVERSITY_MEASURES, out / "seeds-llm.png", k, skip=skip))
     return paths
+
+
+def spread_table(run_dirs: list[Path], k: str = "10") -> str:
+    """Markdown: one line per finished run (its seed and the LLM's precision, from run.json) with each classical
+    row's HR@k / NDCG@k and each two-stage row's fusion weight and NDCG@k difference from its retriever (paired
+    bootstrap 95% interval), then each number's range over the runs: how far a change of seed or rounding moves
+    the main job's headline."""
+    runs = []
+    for d in run_dirs:
+        info, results = read_json(d / "run.json"), read_json(d / "results.json")
+        mode = next(iter(results))
+        diffs = read_json(d / "differences.json").get(mode, {}) if (d / "differences.json").exists() else {}
+        row = {"run": str(d), "seed": info["config"].get("seed"), "dtype": info.get("precision", {}).get("dtype")}
+        for name, by_k in results[mode].items():
+            parts = hybrid_parts(name)
+            if parts is None:
+                row[f"{name} HR"], row[f"{name} NDCG"] = by_k[k]["HR"], by_k[k]["NDCG"]
+                continue
+            pred = read_json(d / "predictions" / f"{hybrid_stem(*parts)}.json")
+            d_ndcg = diffs.get(name, {}).get(parts[0], {}).get(k, {}).get("NDCG")
+            row[f"{name} a"], row[f"{name} dNDCG"] = pred.get("weight"), d_ndcg
+        runs.append(row)
+    cols = list(dict.fromkeys(c for r in runs for c in r if c not in ("run", "seed", "dtype")))
+    names = {" HR": f" HR@{k}", " NDCG": f" NDCG@{k}", " dNDCG": f" NDCG@{k} - retriever", " a": " weight a"}
+    heads = [c.rsplit(" ", 1)[0] + names[" " + c.rsplit(" ", 1)[1]] for c in cols]
+    text = f"| run | seed | LLM dtype | {' | '.join(heads)} |\n"
+    text += "|---" * (len(cols) + 3) + "|\n"
+    for r in runs:
+        text += f"| {r['run']} | {r['seed']} | {r['dtype']} | " + " | ".join(_cell(r.get(c)) for c in cols) + " |\n"
+    ranges = []
+    for c in cols:
+        values = [r[c][0] if isinstance(r.get(c), list) else r.get(c) for r in runs if r.get(c) is not None]
+        ranges.append(f"{min(values):.4g} to {max(values):.4g}" if values else "-")
+    return text + "| range | | | " + " | ".join(ranges) + " |\n"
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, list):  # [difference, low, high]
+        return f"{value[0]:+.4f} [{value[1]:+.4f}, {value[2]:+.4f}]"
+    return f"{value:.4f}" if isinstance(value, float) and value not in (0.0, 1.0) else f"{value:g}"
