@@ -49,6 +49,8 @@ def test_a_missing_model_or_run_is_named(finished_run, tmp_path):
     cfg, _ = finished_run
     with pytest.raises(DataError, match=r"model 'sasrec' is not finished in this run; finished: itemknn, popul"):
         RunSystem(cfg.run_dir, ["sasrec"])
+    with pytest.raises(DataError, match=r"'sft' generates titles .*: not served; serve its two-stage row 'itemknn > s"):
+        RunSystem(cfg.run_dir, ["sft"])
     with pytest.raises(DataError, match="no run.json"):
         RunSystem(tmp_path)
     copy = tmp_path / "run"

@@ -57,8 +57,7 @@ class RunSystem:
                             "two-stage row): finish it with `sprec run`", self.run_dir)  # fmt: skip
         for name in models or []:
             if name not in available:
-                raise DataError(f"model {name!r} is not finished in this run; finished: {', '.join(available)}",
-                                self.run_dir)  # fmt: skip
+                raise DataError(self._not_served(name, available), self.run_dir)
         self.kinds = {m: available[m] for m in (models or available)}
         self._sources: dict = {}
         self._scorers = {m: run_scorer(m, self.ds, self.cfg, self.run_dir)
@@ -69,6 +68,15 @@ class RunSystem:
         pop = self.ds.catalog.popularity
         # share of the catalog at or below each item's training popularity, in percent
         self.popularity_percentile = 100.0 * np.searchsorted(np.sort(pop), pop, side="right") / len(pop)
+
+    def _not_served(self, name: str, available: dict[str, str]) -> str:
+        folder = model_dir(self.run_dir / "models", name)
+        if hybrid_parts(name) is None and name not in CLASSICAL and folder.is_dir():
+            ranked = [m for m in available if hybrid_parts(m) and hybrid_parts(m)[1] == name]
+            return (f"model {name!r} generates titles (a beam search of seconds per list): not served; "
+                    + (f"serve its two-stage row {ranked[0]!r}, or " if ranked else "")
+                    + f"use `sprec recommend --model {folder}`")  # fmt: skip
+        return f"model {name!r} is not finished in this run; finished: {', '.join(available)}"
 
     @property
     def models(self) -> list[str]:
