@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from sprec.data.titles import close_titles, titles_to_history, user_history
+from sprec.data.titles import close_titles, titles_to_history
 from sprec.errors import DataError
 from sprec.serve.system import RunSystem
 
@@ -90,10 +90,9 @@ def _history(system: RunSystem, req: RecommendRequest) -> list[int]:
     if req.user is not None:
         if req.history:
             raise HTTPException(422, "give history or user, not both")
-        try:
-            return user_history(system.ds, req.user)[0]
-        except DataError:
-            raise HTTPException(422, f"user: {req.user!r} has no row in the prepared data") from None
+        if req.user not in system.latest:
+            raise HTTPException(422, f"user: {req.user!r} has no row in the prepared data")
+        return system.latest[req.user][0]
     if not req.history:
         raise HTTPException(422, "history: empty; give at least one title or item id (or a user)")
     ids = []

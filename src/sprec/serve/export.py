@@ -11,7 +11,6 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from sprec.data.titles import latest_histories
 from sprec.distributed import is_main_process, share, wait_for_everyone
 from sprec.errors import DataError
 from sprec.io import atomic_write_text, read_json, write_json
@@ -24,7 +23,7 @@ COLUMNS = ("user", "rank", "item_id", "title", "score")
 def export_rows(system: RunSystem, users: str) -> list[tuple[str, list[int]]]:
     """(user, history) to export: "all" users' latest histories, or the rows of split `users`."""
     if users == "all":
-        return [(u, h) for u, (h, _) in sorted(latest_histories(system.ds).items())]
+        return [(u, h) for u, (h, _) in sorted(system.latest.items())]
     if users not in system.ds.splits:
         raise DataError(f"no split {users!r} in the prepared data (splits: {', '.join(system.ds.splits)})",
                         system.ds.path)  # fmt: skip

@@ -5,6 +5,7 @@ several seconds on a CPU; `sprec recommend --model` answers those."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 from sprec.analysis.two_stage import TwoStageRanker, run_config
 from sprec.config import CLASSICAL
 from sprec.data.dataset import Dataset, Example
+from sprec.data.titles import latest_histories
 from sprec.errors import DataError
 from sprec.experiment.layout import run_scorer
 from sprec.experiment.pool import candidate_source
@@ -77,6 +79,11 @@ class RunSystem:
                     + (f"serve its two-stage row {ranked[0]!r}, or " if ranked else "")
                     + f"use `sprec recommend --model {folder}`")  # fmt: skip
         return f"model {name!r} is not finished in this run; finished: {', '.join(available)}"
+
+    @functools.cached_property
+    def latest(self) -> dict[str, tuple[list[int], int | None]]:
+        """Each user's latest history in the prepared data (computed once: a pass over every split)."""
+        return latest_histories(self.ds)
 
     @property
     def models(self) -> list[str]:
