@@ -17,7 +17,7 @@ from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
 from sprec.names import hybrid_stem, llm_score_variant, row_of_model_dir
-from sprec.ranking.fusion import fused_scores, llm_scores, per_candidate
+from sprec.ranking.fusion import fuse_scored, llm_scores, per_candidate
 from sprec.train.sft import trained_model_info
 
 
@@ -45,42 +45,48 @@ def hybrid_choice(run_dir: Path, cfg: RunConfig, name: str) -> dict:
     return read_json(chosen)
 
 
+class CandidateSources:
+    """A run's retriever (or pool) candidates for any rows, in either history mode, each source built once."""
+
+    def __init__(self, ds: Dataset, cfg: RunConfig, run_dir: Path):
+        self.ds, self.cfg, self.run_dir, self._by_mode = ds, cfg, run_dir, {}
+
+    def __call__(self, rows: list[Example], exclude_history: bool):
+        if exclude_history not in self._by_mode:
+            self._by_mode[exclude_history] = candidate_source(self.ds, self.cfg, self.run_dir, exclude_history)
+        return self._by_mode[exclude_history](rows)
+
+
 class TwoStageRanker:
     """A finished run's two-stage system for one of its LLM models, loaded once (data, retrievers, LLM), then
     asked for any rows: the retriever (or pool) proposes candidates, the LLM scores them, and the two are fused
     with the LLM score variant and the weight the run chose on its validation split."""
 
-    def __init__(self, model_dir: str | Path, ds: Dataset | None = None, sources: dict | None = None):
-        """`ds` and `sources` ({excluding: candidate source}) may be shared by several rankers of one run."""
+    def __init__(self, model_dir: str | Path, ds: Dataset | None = None, sources: CandidateSources | None = None):
+        """`ds` and `sources` may be shared by several rankers of one run."""
         model_cfg, adapter, _ = trained_model_info(model_dir)
         self.run_dir = run_folder_of(model_dir)
         self.cfg = run_config(self.run_dir)
         self.name = row_of_model_dir(model_dir, self.run_dir / "models")
         meta = hybrid_choice(self.run_dir, self.cfg, self.name)
         self.ds = ds or Dataset.load(self.run_dir / "data")
-        self.sources = {} if sources is None else sources
+        self.sources = sources or CandidateSources(self.ds, self.cfg, self.run_dir)
         self.model, tok = load_model(model_cfg, adapter)
         self.prompter = Prompter.for_run(tok, self.ds, model_cfg)
         self.variant, self.weight = meta.get("llm_score", "sum"), meta["weight"]
         self.used = {"retriever": self.cfg.hybrid.pool, "weight": self.weight, "llm_score": self.variant}
 
-    def candidates(self, rows: list[Example], exclude_history: bool):
-        if exclude_history not in self.sources:
-            self.sources[exclude_history] = candidate_source(self.ds, self.cfg, self.run_dir, exclude_history)
-        return self.sources[exclude_history](rows)
-
     def rank(self, rows: list[Example], k: int, exclude_history: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(N, k) item ids, best first, and their fused scores."""
-        cands = self.candidates(rows, exclude_history)
+        cands = self.sources(rows, exclude_history)
         logps, lengths = candidate_logps(self.model, self.prompter, rows, cands.ids)
         per_token, calibrated = llm_score_variant(self.variant)
         prior = None
         if calibrated:
             items = np.unique(cands.ids)
             prior = per_candidate(items, prior_logps(self.model, self.prompter, items), cands.ids)
-        fused = fused_scores(cands, llm_scores(logps, lengths, per_token, prior), self.weight)
-        order = np.argsort(-fused, axis=1, kind="stable")[:, :k]  # as fusion.fuse: ties keep the retriever's order
-        return np.take_along_axis(cands.ids, order, axis=1), np.take_along_axis(fused, order, axis=1)
+        ids, fused = fuse_scored(cands, llm_scores(logps, lengths, per_token, prior), self.weight)
+        return ids[:, :k], fused[:, :k]
 
 
 def hybrid_recommend(model_dir: str | Path, rows: list[Example], k: int, exclude_history: bool = True,

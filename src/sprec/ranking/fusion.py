@@ -36,11 +36,17 @@ def fused_scores(cand: Candidates, llm: np.ndarray, weight: float) -> np.ndarray
     return (1 - weight) * standardise(cand.scores) + weight * standardise(llm)
 
 
+def fuse_scored(cand: Candidates, llm: np.ndarray, weight: float) -> tuple[np.ndarray, np.ndarray]:
+    """(N, C) item ids ranked by (1 - weight) z(retriever) + weight z(llm), and those fused scores; ties keep the
+    retriever's order, so weight 0 returns the retriever's lists unchanged."""
+    fused = fused_scores(cand, llm, weight)
+    order = np.argsort(-fused, axis=1, kind="stable")
+    return np.take_along_axis(cand.ids, order, axis=1), np.take_along_axis(fused, order, axis=1)
+
+
 def fuse(cand: Candidates, llm: np.ndarray, weight: float) -> np.ndarray:
-    """(N, C) item ids ranked by (1 - weight) z(retriever) + weight z(llm); ties keep the retriever's order, so
-    weight 0 returns the retriever's lists unchanged."""
-    order = np.argsort(-fused_scores(cand, llm, weight), axis=1, kind="stable")
-    return np.take_along_axis(cand.ids, order, axis=1)
+    """The item ids of fuse_scored."""
+    return fuse_scored(cand, llm, weight)[0]
 
 
 def llm_scores(logps: np.ndarray, lengths: np.ndarray, normalise: bool, prior: np.ndarray | None = None) -> np.ndarray:

@@ -11,13 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sprec.analysis.two_stage import TwoStageRanker, run_config
+from sprec.analysis.two_stage import CandidateSources, TwoStageRanker, run_config
 from sprec.config import CLASSICAL
 from sprec.data.dataset import Dataset, Example
 from sprec.data.titles import latest_histories
 from sprec.errors import DataError
 from sprec.experiment.layout import run_scorer
-from sprec.experiment.pool import candidate_source
 from sprec.io import read_json
 from sprec.names import hybrid_parts, model_dir
 from sprec.ranking.topk import top_k
@@ -61,7 +60,7 @@ class RunSystem:
             if name not in available:
                 raise DataError(self._not_served(name, available), self.run_dir)
         self.kinds = {m: available[m] for m in (models or available)}
-        self._sources: dict = {}
+        self._sources = CandidateSources(self.ds, self.cfg, self.run_dir)
         self._scorers = {m: run_scorer(m, self.ds, self.cfg, self.run_dir)
                          for m in self.kinds if m in CLASSICAL}  # fmt: skip
         models_dir = self.run_dir / "models"
@@ -104,12 +103,7 @@ class RunSystem:
             ids = top_k(all_scores, k, [list(h) for h in histories] if exclude_history else None)
             scores = np.take_along_axis(all_scores, ids, axis=1)
         else:  # the pool of retrievers: its candidates in the mixed score's order
-            cands = self._pool(exclude_history)(rows)
+            cands = self._sources(rows, exclude_history)
             ids, scores = cands.ids[:, :k], cands.scores[:, :k]
         pairs = zip(ids, scores, strict=True)
         return [[Recommended(int(i), float(s)) for i, s in zip(r, sc, strict=True)] for r, sc in pairs]
-
-    def _pool(self, exclude_history: bool):
-        if exclude_history not in self._sources:
-            self._sources[exclude_history] = candidate_source(self.ds, self.cfg, self.run_dir, exclude_history)
-        return self._sources[exclude_history]
