@@ -30,7 +30,8 @@ def test_every_seed_of_the_config_follows_the_run_seed(tiny_model_dir, tmp_path)
     one = for_seed(cfg, 4)
     assert one.run_dir == str(tmp_path / "run" / "seed-4") and one.seeds is None
     assert {one.seed, one.sft.seed, one.dpo.seed, one.recommend.seed, one.sasrec.seed, one.selfplay.sft.seed,
-            one.selfplay.dpo.seed} == {4}  # fmt: skip
+            one.selfplay.dpo.seed, one.rank_sft.seed, one.sprec_rank.dpo.seed} == {4}  # fmt: skip
+    assert one.data.prepare.seed == cfg.data.prepare.seed  # the same rows for every seed
     with pytest.raises(ConfigError, match="distinct"):
         from_dict(RunConfig, tiny_d3_config(tiny_model_dir, tmp_path / "run") | {"seeds": [1, 1]})
 

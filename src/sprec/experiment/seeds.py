@@ -17,16 +17,24 @@ from sprec.names import hybrid_parts, hybrid_stem
 from sprec.report import plots
 
 
+def _reseeded(section, seed: int):
+    """`section` (a settings dataclass) with its `seed` and every nested section's set to `seed`."""
+    changes = {}
+    for f in dataclasses.fields(section):
+        value = getattr(section, f.name)
+        if f.name == "seed":
+            changes[f.name] = seed
+        elif dataclasses.is_dataclass(value):
+            changes[f.name] = _reseeded(value, seed)
+    return dataclasses.replace(section, **changes)
+
+
 def for_seed(cfg: RunConfig, seed: int) -> RunConfig:
-    """The config of one seed's run: every seed in it set to `seed`, its own folder under run_dir."""
-    sp = cfg.selfplay
-    return dataclasses.replace(
-        cfg, seed=seed, seeds=None, run_dir=str(Path(cfg.run_dir) / f"seed-{seed}"),
-        sft=dataclasses.replace(cfg.sft, seed=seed), dpo=dataclasses.replace(cfg.dpo, seed=seed),
-        recommend=dataclasses.replace(cfg.recommend, seed=seed), sasrec=dataclasses.replace(cfg.sasrec, seed=seed),
-        selfplay=dataclasses.replace(sp, sft=dataclasses.replace(sp.sft, seed=seed),
-                                     dpo=dataclasses.replace(sp.dpo, seed=seed)),
-    )  # fmt: skip
+    """The config of one seed's run: every seed in it set to `seed` (every section's, found by walking them, so a
+    new section cannot be missed), except the data's, which keeps the same rows for all; its own folder."""
+    data = cfg.data
+    return dataclasses.replace(_reseeded(cfg, seed), data=data, seeds=None,
+                               run_dir=str(Path(cfg.run_dir) / f"seed-{seed}"))  # fmt: skip
 
 
 def mean_sd(values: list[float]) -> tuple[float, float]:
