@@ -373,6 +373,14 @@ def test_sprec_rank_iterates_from_rank_sft_and_pushes_down_what_the_system_shows
         assert pairs and all(p["chosen"] not in p["rejected"] and len(p["rejected"]) == 2 for p in pairs)
         exposure = json.loads((models / f"sprec-rank/iteration-{t}/exposure.json").read_text())
         assert exposure["prompts"] == 4 and 0 < exposure["top3_share"] <= 1
+    # a stopped iteration keeps the system's scores of its prompts: its pairs are drawn again from them, the same
+    second = models / "sprec-rank/iteration-2"
+    pairs = (second / "pairs.jsonl").read_text()
+    (second / "pairs.jsonl").unlink()
+    with np.load(second / "system_logps.npz") as f:
+        assert f["logps"].shape[0] == 4 and np.all(f["logps"] < 0)
+    run(from_dict(RunConfig, raw))
+    assert (second / "pairs.jsonl").read_text() == pairs
 
 
 def test_a_k_above_the_catalog_is_refused_before_any_stage(tiny_model_dir, tmp_path):

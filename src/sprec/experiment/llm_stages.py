@@ -14,7 +14,6 @@ from sprec.config import LLM_METHODS, OFFLINE_PREFERENCE, RANKERS, RunConfig
 from sprec.data.dataset import Dataset, histories
 from sprec.distributed import (
     gathered,
-    is_distributed,
     is_main_process,
     main_process_first,
     share,
@@ -30,7 +29,7 @@ from sprec.llm.generate import recommend
 from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
-from sprec.llm.scoring import candidate_logps, prior_logps
+from sprec.llm.scoring import prior_logps, shared_candidate_logps
 from sprec.names import generated_stem, grounded_row, llm_score_label, method_of, model_row
 from sprec.ranking import WEIGHTS
 from sprec.ranking.fusion import choose_variant, fuse, llm_scores, per_candidate, standard_errors
@@ -225,7 +224,7 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     raw = {}
     for split, c in cands.items():
         cache, desc = path.with_name(f"{path.stem}.{split}-logps.npz"), f"{name}: LLM scores of {split} candidates"
-        raw[split] = scored_split(model, prompter, ds.splits[split], c.ids, cache, desc)
+        raw[split] = shared_candidate_logps(model, prompter, ds.splits[split], c.ids, cache, desc)
     prior = None
     if h.calibrate is not False:
         items = np.unique(np.concatenate([c.ids.ravel() for c in cands.values()]))
@@ -264,24 +263,6 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
                                                           for n, c in curves.items()},
                                        seconds=round(time.time() - start, 1)))  # fmt: skip
     wait_for_everyone()
-
-
-def scored_split(model, prompter: Prompter, rows: list, ids: np.ndarray, cache: Path,
-                 desc: str) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """(log-probs, answer lengths) of the candidates `ids` of `rows`, cached in `cache`: each process scores its
-    share of the rows (resumable in a partial file of its own) and every process gets them all."""
-    if cache.exists():
-        with np.load(cache) as f:
-            if "ids" not in f or np.array_equal(f["ids"], ids):  # scores of other candidates are not reused
-                return f["logps"], f["lengths"]
-    part = share(len(rows))
-    partial = cache.with_suffix(f".partial{part.start}.npz" if is_distributed() else ".partial.npz")
-    logps, lengths = candidate_logps(model, prompter, rows[part], ids[part], desc=desc, partial=partial)
-    logps, lengths = np.array(gathered(list(logps))), np.array(gathered(list(lengths)))
-    if is_main_process():
-        write_npz(cache, logps=logps, lengths=lengths, ids=ids)
-    partial.unlink(missing_ok=True)
-    return logps, lengths
 
 
 def assistant_probabilities(method: str, scores: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import torch
 from tqdm import tqdm
 
 from sprec.data.dataset import Example
+from sprec.distributed import gathered, is_distributed, is_main_process, share
 from sprec.io import write_npz
 from sprec.llm.prompts import Prompter
 from sprec.llm.trie_logps import trie_logps
@@ -37,6 +38,24 @@ def candidate_logps(model, prompter: Prompter, examples: list[Example], ids: np.
         logps[r] = trie_logps(model, prompt, [answers[i] for i in ids[r]]).double().cpu().numpy()
         if partial is not None and ((r + 1) % save_every == 0 or r + 1 == len(examples)):
             write_npz(partial, ids=ids, logps=logps, done=np.array(r + 1))
+    return logps, lengths
+
+
+def shared_candidate_logps(model, prompter: Prompter, rows: list[Example], ids: np.ndarray, cache: Path,
+                           desc: str) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """candidate_logps of every row, cached in `cache` (kept only for these candidate ids): under accelerate each
+    process scores its share of the rows (resumable in a partial file of its own) and every process gets them all."""
+    if cache.exists():
+        with np.load(cache) as f:
+            if "ids" not in f or np.array_equal(f["ids"], ids):  # scores of other candidates are not reused
+                return f["logps"], f["lengths"]
+    part = share(len(rows))
+    partial = cache.with_suffix(f".partial{part.start}.npz" if is_distributed() else ".partial.npz")
+    logps, lengths = candidate_logps(model, prompter, rows[part], ids[part], desc=desc, partial=partial)
+    logps, lengths = np.array(gathered(list(logps))), np.array(gathered(list(lengths)))
+    if is_main_process():
+        write_npz(cache, logps=logps, lengths=lengths, ids=ids)
+    partial.unlink(missing_ok=True)
     return logps, lengths
 
 

@@ -17,11 +17,11 @@ import numpy as np
 
 from sprec.config import ModelConfig, SPRecRankSettings
 from sprec.data.dataset import Dataset, Example
-from sprec.distributed import gathered, is_main_process, share, wait_for_everyone
+from sprec.distributed import is_main_process, wait_for_everyone
 from sprec.io import read_json, read_jsonl, write_json, write_jsonl
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
-from sprec.llm.scoring import candidate_logps
+from sprec.llm.scoring import shared_candidate_logps
 from sprec.names import iteration_dir
 from sprec.ranking.fusion import fuse, llm_scores
 from sprec.train.dpo import PreferencePair, dpo_summary, train_dpo
@@ -48,15 +48,15 @@ def exposure_negatives(ranked: np.ndarray, targets: list[int], k: int, m: int,
 def system_pairs(adapter: Path, dataset: Dataset, model_cfg: ModelConfig, s: SPRecRankSettings, rows: list[Example],
                  candidates: CandidateSource, seed: int, path: Path) -> list[PreferencePair]:  # fmt: skip
     """One iteration's pairs (written to `path`, read back on resume): every process scores its share of the
-    rows; the draws use every row's list, so all processes draw the same pairs."""
+    rows (kept beside `path`, so a stopped iteration does not score them again); the draws use every row's list,
+    so all processes draw the same pairs."""
     if not path.exists():
         start = time.time()
         model, tok = load_model(model_cfg, adapter)
         prompter = Prompter.for_run(tok, dataset, model_cfg)
         cand = candidates(rows)
-        part = share(len(rows))
-        logps, lengths = candidate_logps(model, prompter, rows[part], cand.ids[part], desc="sprec-rank: system lists")
-        logps, lengths = np.array(gathered(list(logps))), np.array(gathered(list(lengths)))
+        logps, lengths = shared_candidate_logps(model, prompter, rows, cand.ids, path.with_name("system_logps.npz"),
+                                                "sprec-rank: system lists")  # fmt: skip
         ranked = fuse(cand, llm_scores(logps, lengths, False), s.weight)
         negatives, exposure = exposure_negatives(ranked, [e.target for e in rows], s.k, s.negatives, seed)
         if is_main_process():
