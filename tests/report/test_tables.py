@@ -4,7 +4,7 @@ import numpy as np
 
 from sprec.baselines.popularity import recommend_popular
 from sprec.experiment.pipeline import _recorded_settings_hold
-from sprec.report.tables import _baseline_for, paired_bootstrap
+from sprec.report.tables import _baseline_for, paired_bootstrap, references_for
 
 
 def test_bootstrap_of_identical_and_of_better_predictions(goodreads_dataset):
@@ -34,6 +34,15 @@ def test_each_method_is_compared_with_the_sft_row_of_its_grounding():
     assert _baseline_for("dpo (trie)", names) == "sft (trie)"
     assert _baseline_for("sprec t=1 (embedding)", names) == "sft (embedding)"
     assert _baseline_for("popularity", names) == "sft (embedding)"
+
+
+def test_a_pool_hybrid_is_compared_with_the_pool_its_retrievers_the_sft_hybrid_and_sprec_rank_with_rank_sft():
+    p = "sasrec+itemknn"
+    names = ["sasrec", "itemknn", p, f"{p} > sft", f"{p} > rank-sft", f"{p} > sprec-rank t=1", f"{p} > sprec-rank t=2"]
+    assert references_for(f"{p} > sprec-rank t=2", names) == [p, "sasrec", "itemknn", f"{p} > sft", f"{p} > rank-sft"]
+    assert references_for(f"{p} > rank-sft", names) == [p, "sasrec", "itemknn", f"{p} > sft"]
+    assert references_for(f"{p} > sft", names) == [p, "sasrec", "itemknn"]
+    assert references_for(p, names) == ["sasrec", "itemknn"]
 
 
 def test_resume_accepts_settings_added_later_but_not_changed_ones():

@@ -148,12 +148,14 @@ def _baseline_for(name: str, names: list[str]) -> str | None:
 
 def references_for(name: str, names: list[str]) -> list[str]:
     """The rows a row is compared with: a hybrid row "R > model" with its retriever R (for a pool "A+B": the pool's
-    own row, A and B) and with the SFT hybrid "R > sft"; a pool's row with its retrievers; any other row with its
-    SFT row."""
+    own row, A and B), with the SFT hybrid "R > sft" and, for sprec-rank, with the rank-sft hybrid it was trained
+    from (SPRec's claim: what the system over-shows goes down at the same accuracy); a pool's row with its
+    retrievers; any other row with its SFT row."""
     if hybrid_parts(name) is not None:
-        retriever = hybrid_parts(name)[0]
+        retriever, model = hybrid_parts(name)
         members = pool_members(retriever) if len(pool_members(retriever)) > 1 else []
-        wanted = (retriever, *members, hybrid_row(retriever, "sft"))
+        start = [hybrid_row(retriever, "rank-sft")] if method_of(model) == "sprec-rank" else []
+        wanted = (retriever, *members, hybrid_row(retriever, "sft"), *start)
         return [r for r in wanted if r in names and r != name]
     if len(pool_members(name)) > 1:
         return [r for r in pool_members(name) if r in names]
@@ -182,8 +184,8 @@ def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], 
     if not lines:
         return diffs, ""
     head = "| method | vs | K | " + " | ".join(PAPER_METRICS)
-    title = "Differences: from SFT; hybrids from their retriever and the SFT hybrid; imported rows from the best "\
-            "classical row"
+    title = "Differences: from SFT; hybrids from their retriever and the SFT hybrid (sprec-rank: and rank-sft's); "\
+            "imported rows from the best classical row"
     return diffs, (f"\n### {title} (paired bootstrap 95% CI over test rows)\n\n{head} |\n"
                    + "|---" * (len(PAPER_METRICS) + 3) + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
 
