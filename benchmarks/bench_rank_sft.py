@@ -68,7 +68,7 @@ def training(cfg: ModelConfig, base_dtype: str, bf16: bool):
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
-        return float(loss)
+        return float(loss.detach())
 
     return one
 
