@@ -3,9 +3,11 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from sprec.analysis.two_stage import hybrid_recommend
+from sprec.analysis import two_stage
+from sprec.analysis.two_stage import TwoStageRanker, hybrid_recommend
 from sprec.data.dataset import Dataset
 from sprec.errors import DataError
 
@@ -18,6 +20,19 @@ def test_the_runs_own_lists_come_back_for_its_test_rows(finished_run):
     topk, used = hybrid_recommend(run_dir / "models/sft", test, 2, exclude_history=False)
     assert topk.tolist() == [row[:2] for row in stored["topk"]]
     assert used == {"retriever": "itemknn", "weight": stored["weight"], "llm_score": stored["llm_score"]}
+
+
+def test_a_ranker_computes_each_items_prior_once(finished_run, monkeypatch):
+    cfg, _ = finished_run
+    ranker = TwoStageRanker(Path(cfg.run_dir) / "models/sft")
+    asked = []
+    real = two_stage.prior_logps
+    monkeypatch.setattr(two_stage, "prior_logps", lambda m, p, items: asked.append(items.tolist()) or real(m, p, items))
+    first = ranker._priors(np.array([0, 2, 3]))
+    again = ranker._priors(np.array([3, 1, 0]))
+    assert asked == [[0, 2, 3], [1]]  # only the item not seen before
+    assert np.allclose(again, real(ranker.model, ranker.prompter, np.array([3, 1, 0])), atol=1e-4)
+    assert again[0] == first[2] and again[2] == first[0] and np.all(again < 0)
 
 
 def test_a_model_folder_outside_a_run_is_refused(tmp_path):

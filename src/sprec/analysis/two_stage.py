@@ -74,7 +74,17 @@ class TwoStageRanker:
         self.model, tok = load_model(model_cfg, adapter)
         self.prompter = Prompter.for_run(tok, self.ds, model_cfg)
         self.variant, self.weight = meta.get("llm_score", "sum"), meta["weight"]
+        self._prior: dict[int, float] = {}  # item -> its prior log-probability (calibrated variants)
         self.used = {"retriever": self.cfg.hybrid.pool, "weight": self.weight, "llm_score": self.variant}
+
+    def _priors(self, items: np.ndarray) -> np.ndarray:
+        """prior_logps of `items`, each item's computed once per ranker: it does not depend on the rows, and a
+        served ranker is asked about the same popular candidates request after request."""
+        missing = np.array([i for i in items.tolist() if i not in self._prior], dtype=np.int64)
+        if len(missing):
+            logps = prior_logps(self.model, self.prompter, missing)
+            self._prior.update(zip(missing.tolist(), logps.tolist(), strict=True))
+        return np.array([self._prior[i] for i in items.tolist()])
 
     def rank(self, rows: list[Example], k: int, exclude_history: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(N, k) item ids, best first, and their fused scores."""
@@ -84,7 +94,7 @@ class TwoStageRanker:
         prior = None
         if calibrated:
             items = np.unique(cands.ids)
-            prior = per_candidate(items, prior_logps(self.model, self.prompter, items), cands.ids)
+            prior = per_candidate(items, self._priors(items), cands.ids)
         ids, fused = fuse_scored(cands, llm_scores(logps, lengths, per_token, prior), self.weight)
         return ids[:, :k], fused[:, :k]
 
