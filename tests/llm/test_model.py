@@ -1,5 +1,7 @@
 """Loading, LoRA adapters, save/load round trip, and the errors for a wrong base or a missing model."""
 
+import warnings
+
 import pytest
 import torch
 
@@ -33,6 +35,15 @@ def test_adapter_round_trip(tiny_cfg, tmp_path):
     merged = export_merged(fresh, tok, tmp_path / "merged")
     again, _ = load_model(ModelConfig(name=str(merged), dtype="float32"))
     assert torch.allclose(_logits(again, tok), before, atol=1e-4)
+
+
+def test_wrapping_in_peft_does_not_warn_about_transformers_renamed_attribute(tiny_cfg, tmp_path):
+    model, _ = load_model(tiny_cfg)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        save_adapter(add_lora(model, tiny_cfg.lora), tmp_path / "adapter", tiny_cfg)
+        load_adapter(load_model(tiny_cfg)[0], tmp_path / "adapter", tiny_cfg, trainable=True)
+    assert not [w for w in caught if "is_gradient_checkpointing" in str(w.message)]
 
 
 def test_adapter_for_another_base_is_refused(tiny_cfg, tmp_path):

@@ -4,6 +4,7 @@ loads take about 2 s. LoRA adapters through PEFT; adapters are saved with the ba
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import json
@@ -101,10 +102,17 @@ def load_model(cfg: ModelConfig, adapter: str | Path | None = None):
         ) from None
     tok = load_tokenizer(cfg)
     if adapter is not None:
-        with warnings.catch_warnings():  # PEFT asks transformers 5 for a renamed attribute: not the user's concern
-            warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
-            model = load_adapter(model, adapter, cfg).merge_and_unload()
+        model = load_adapter(model, adapter, cfg).merge_and_unload()
     return model, tok
+
+
+@contextlib.contextmanager
+def peft_wrapping():
+    """Wrapping a model in PEFT, which asks transformers 5 for a renamed attribute (`is_gradient_checkpointing`)
+    and so warns on every load: not the user's concern, and nothing in this project can change it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing", category=FutureWarning)
+        yield
 
 
 def training_config(cfg: ModelConfig) -> ModelConfig:
@@ -127,7 +135,8 @@ def add_lora(model, lora: LoraSettings):
         raise ConfigError(f"model.lora.target_modules: {missing} are not modules of this model")
     config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
                         target_modules=list(lora.target_modules), task_type="CAUSAL_LM")  # fmt: skip
-    return get_peft_model(model, config)
+    with peft_wrapping():
+        return get_peft_model(model, config)
 
 
 def save_adapter(model, out_dir: str | Path, cfg: ModelConfig) -> Path:
@@ -168,7 +177,8 @@ def load_adapter(model, adapter_dir: str | Path, cfg: ModelConfig, trainable: bo
     base = json.loads(info_file.read_text())["base_model"]
     if base != cfg.name:
         raise SprecError(f"{adapter_dir}: this adapter was trained on {base!r}, not on {cfg.name!r}")
-    return PeftModel.from_pretrained(model, adapter_dir, is_trainable=trainable)
+    with peft_wrapping():
+        return PeftModel.from_pretrained(model, adapter_dir, is_trainable=trainable)
 
 
 def export_merged(model, tokenizer, out_dir: str | Path) -> Path:
