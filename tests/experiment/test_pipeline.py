@@ -355,7 +355,10 @@ def test_a_pool_of_two_retrievers_has_its_own_row_and_its_hybrids_are_compared_w
     diffs = json.loads((tmp_path / "run/differences.json").read_text())["history allowed"]
     assert set(diffs["itemknn+popularity > sft"]) == {"itemknn+popularity", "itemknn", "popularity"}
     assert set(diffs["itemknn+popularity"]) == {"itemknn", "popularity"}
-    assert "Best LLM row itemknn+popularity > sft" in (tmp_path / "run/results.md").read_text()
+    text = (tmp_path / "run/results.md").read_text()
+    assert "Best LLM row itemknn+popularity > sft" in text
+    assert pool["mix_validation_ndcg_at_10"] == mix["validation_ndcg_at_10"]  # the report shows the mix curve
+    assert "itemknn+popularity: weights of itemknn, popularity (used: " in text and "| 1+0 | 0.9+0.1 |" in text
 
 
 def test_sprec_rank_iterates_from_rank_sft_and_pushes_down_what_the_system_shows(tiny_model_dir, tmp_path):

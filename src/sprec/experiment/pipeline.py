@@ -248,9 +248,10 @@ def stage_pool(ds: Dataset, cfg: RunConfig, run_dir: Path) -> Path:
     with main_process_first():
         if not path.exists():
             cand = retriever_candidates(ds, cfg, run_dir, "test")
-            mix = pool_mix(ds, cfg, run_dir, cfg.eval.generate_excluding)
+            mix, curve = pool_mix(ds, cfg, run_dir, cfg.eval.generate_excluding)
             save_predictions(path, cand.ids, **prediction_meta(cfg.hybrid.pool, ds.name, cfg.eval,
-                             retrievers=cfg.hybrid.retrievers, mix=list(mix), candidates=cfg.hybrid.candidates))
+                             retrievers=cfg.hybrid.retrievers, mix=list(mix), mix_validation_ndcg_at_10=curve,
+                             candidates=cfg.hybrid.candidates))  # fmt: skip
     return path
 
 

@@ -44,9 +44,10 @@ def _pooled(scorers: list, ds: Dataset, cfg: RunConfig, rows: list, excluding: b
 
 
 def pool_mix(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool,
-             scorers: list | None = None) -> tuple[float, ...]:  # fmt: skip
-    """The retrievers' weights in the pool, chosen on the validation rows (cached in run_dir/candidates/); the
-    retrievers' `scorers` are made when not given and the cache does not hold the mix."""
+             scorers: list | None = None) -> tuple[tuple[float, ...], dict[str, float]]:  # fmt: skip
+    """(the retrievers' weights in the pool, chosen on the validation rows; the validation NDCG@10 of every mix
+    tried, keyed "w1+w2"), cached in run_dir/candidates/; the retrievers' `scorers` are made when not given and the
+    cache does not hold the mix."""
     h = cfg.hybrid
     path = Path(run_dir) / "candidates" / f"{h.pool}-mix-{_suffix(cfg, excluding)}.json"
     with main_process_first():
@@ -58,7 +59,8 @@ def pool_mix(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool,
             mix, curve = choose_mix(_pooled(scorers, ds, cfg, rows, excluding), targets)
             write_json(path, {"retrievers": h.retrievers, "mix": list(mix), "inputs": inputs, "validation_ndcg_at_10": {
                 "+".join(f"{w:g}" for w in m): v for m, v in curve.items()}})  # fmt: skip
-    return tuple(read_json(path)["mix"])
+    chosen = read_json(path)
+    return tuple(chosen["mix"]), chosen["validation_ndcg_at_10"]
 
 
 def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool = False):
@@ -69,7 +71,7 @@ def candidate_source(ds: Dataset, cfg: RunConfig, run_dir: Path, excluding: bool
     if len(scorers) == 1:
         n = min(h.candidates, len(ds.catalog))
         return lambda rows: top_candidates(scorers[0](rows), n, histories(rows, excluding))
-    mix = pool_mix(ds, cfg, run_dir, excluding, scorers)
+    mix, _ = pool_mix(ds, cfg, run_dir, excluding, scorers)
     return lambda rows: mixed(_pooled(scorers, ds, cfg, rows, excluding), mix)
 
 

@@ -190,6 +190,23 @@ def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], 
                    + "|---" * (len(PAPER_METRICS) + 3) + "|\n" + "\n".join(lines) + "\n")  # fmt: skip
 
 
+def pool_section(preds: dict) -> str:
+    """The retrievers' weights in each pool row, with the validation NDCG@10 of every mix tried."""
+    lines = []
+    for name, p in preds.items():
+        if curve := p.meta.get("mix_validation_ndcg_at_10"):
+            best = max(curve.values())
+            used = "+".join(f"{w:g}" for w in p.meta["mix"])
+            lines += [f"\n{name}: weights of {', '.join(p.meta['retrievers'])} (used: {used}; best validation "
+                      f"NDCG@10 in bold)\n", "| mix | " + " | ".join(curve) + " |", "|---" * (len(curve) + 1) + "|",
+                      "| validation NDCG@10 | " + " | ".join(f"**{v:.4f}**" if v == best else f"{v:.4f}"
+                                                           for v in curve.values()) + " |"]  # fmt: skip
+    if not lines:
+        return ""
+    return ("## Pools: the retrievers' standardised scores mixed, weights chosen on the validation rows\n"
+            + "\n".join(lines) + "\n\n")
+
+
 def hybrid_section(preds: dict, out: Path) -> str:
     """The LLM score variant and fusion weight of every hybrid row, with the validation curve of each variant
     tried (table and plot)."""
@@ -255,7 +272,7 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
                 *health.hybrid_warnings(metas), *health.time_budget_warnings(out),
                 *health.history_repeat_note(dataset.splits["train"], HISTORY_MODES[False] in results)]
     warnings = "".join(f"{w}\n\n" for w in warnings)
-    appendix = hybrid_section(preds, out) + health.section(gens, negs, catalog)
+    appendix = pool_section(preds) + hybrid_section(preds, out) + health.section(gens, negs, catalog)
     table = warnings + write_tables(out, results, preamble + warnings, sections, appendix)
     targets = np.array([-1 if e.target is None else e.target for e in test])
     plots.exposure_by_popularity(first, catalog, targets, out / "plots" / "exposure_by_popularity.png", k)
