@@ -69,3 +69,10 @@ def test_candidate_softmax_loss_hand_worked():
     for target in range(3):
         assert candidate_softmax_loss(logps, target, T([1, 2, 3])).item() == pytest.approx(math.log(3))
     assert candidate_softmax_loss(logps, 2).item() == pytest.approx(2 + math.log(1 + math.exp(-1) + math.exp(-2)))
+    # calibrated: priors -1, -3, -1 make the scores 0, 1, -2: -log(e^1 / (1 + e^1 + e^-2)) for the second
+    prior = T([-1.0, -3.0, -1.0])
+    assert candidate_softmax_loss(logps, 1, prior=prior).item() == pytest.approx(
+        math.log(1 + math.exp(1) + math.exp(-2)) - 1)
+    # calibrated, then per token (lengths 1, 2, 2): scores 0, 0.5, -1
+    assert candidate_softmax_loss(logps, 0, T([1, 2, 2]), prior).item() == pytest.approx(
+        math.log(1 + math.exp(0.5) + math.exp(-1)))

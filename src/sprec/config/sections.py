@@ -164,6 +164,10 @@ class RankSFTSettings:
     learning_rate: float = 1e-4
     batch_size: int = 4  # rows per optimizer step (each row scores all its candidates)
     score: str = "sum"  # a candidate's score in the softmax: its answer's log-probability summed, or per token (mean)
+    # calibrated: the score minus the answer's log-probability under a history-free prompt (by the starting model,
+    # a constant per item), the score the hybrid ranks by when validation chooses calibration: the softmax then
+    # asks how much the history raises the true item over the other candidates, not which title is likelier anyway
+    calibrated: bool = False
     save_every: int = 25  # optimizer steps between resumable checkpoints
     bf16: bool | None = None  # bf16 autocast; null: when the model computes in bfloat16 (model.dtype)
     seed: int = 0

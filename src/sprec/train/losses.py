@@ -69,8 +69,12 @@ def dmpo_loss(policy_chosen: torch.Tensor, policy_rejected: torch.Tensor, ref_ch
 PREFERENCE_LOSSES = {"sdpo": sdpo_loss, "dmpo": dmpo_loss}  # dpo.loss -> function (sdpo with 1 negative: DPO)
 
 
-def candidate_softmax_loss(logps: torch.Tensor, target: int, lengths: torch.Tensor | None = None) -> torch.Tensor:
+def candidate_softmax_loss(logps: torch.Tensor, target: int, lengths: torch.Tensor | None = None,
+                           prior: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
     """-log softmax(s)[target] for one row's candidate scores s = `logps` (C,), summed log-probabilities of each
-    candidate's answer; with `lengths` (C,), s = logps / lengths (per-token scores)."""
-    scores = logps if lengths is None else logps / lengths.to(logps.dtype).clamp(min=1)
+    candidate's answer; with `prior` (C,), each answer's log-probability under a history-free prompt (a constant),
+    s = logps - prior (calibrated, as the hybrid scores: ranking/fusion.llm_scores); with `lengths` (C,), s is then
+    divided by them (per-token scores)."""
+    scores = logps if prior is None else logps - prior.to(logps.dtype)
+    scores = scores if lengths is None else scores / lengths.to(logps.dtype).clamp(min=1)
     return -torch.log_softmax(scores, dim=0)[target]

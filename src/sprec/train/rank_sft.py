@@ -4,8 +4,9 @@ retriever's other candidates (hard negatives: all plausible), as LlamaRec (2023)
 A training row is (history, the retriever's top-C candidates for it, the true item); when the retriever missed
 the true item it takes the place of the last candidate (counted). The loss is the cross-entropy of a softmax over
 the candidates' answer log-probabilities (train/losses.candidate_softmax_loss), computed on the same packed
-prefix-tree pass that scores candidates (llm/trie_logps), with gradients. It starts from the SFT adapter; the
-loop is transformers' Trainer (checkpoints, resume), one prompt pass per row."""
+prefix-tree pass that scores candidates (llm/trie_logps), with gradients; `rank_sft.calibrated` subtracts each
+answer's history-free log-probability first, as the hybrid's calibrated score does. It starts from the SFT
+adapter; the loop is transformers' Trainer (checkpoints, resume), one prompt pass per row."""
 
 from __future__ import annotations
 
@@ -19,9 +20,10 @@ from sprec.config import ModelConfig, RankSFTSettings
 from sprec.data.dataset import Dataset, Example
 from sprec.distributed import is_distributed, on_cpu
 from sprec.errors import ConfigError, DataError
-from sprec.io import read_json, write_json
+from sprec.io import read_json, write_json, write_npz
 from sprec.llm.model import autocast_bf16, load_adapter, load_model, save_adapter, training_config
 from sprec.llm.prompts import Prompter
+from sprec.llm.scoring import prior_logps
 from sprec.llm.trie_logps import trie_logps
 from sprec.ranking.candidates import Candidates
 from sprec.train.checkpoints import resume_point, stage_loss
@@ -61,7 +63,8 @@ def _trainer_class():
             for row in inputs["rows"]:
                 logps = trie_logps(model, row["prompt"], row["answers"])
                 lengths = torch.tensor([len(a) for a in row["answers"]], device=logps.device)
-                losses.append(candidate_softmax_loss(logps, row["target"], lengths if self.per_token else None))
+                prior = torch.tensor(row["prior"], device=logps.device) if "prior" in row else None
+                losses.append(candidate_softmax_loss(logps, row["target"], lengths if self.per_token else None, prior))
             loss = torch.stack(losses).mean()
             return (loss, None) if return_outputs else loss
 
@@ -90,6 +93,10 @@ def train_rank_sft(dataset: Dataset, model_cfg: ModelConfig, s: RankSFTSettings,
     answers = prompter.all_answer_ids()
     records = [{"prompt": prompter.prompt_ids(e.history), "answers": [answers[i] for i in ids], "target": t}
                for e, ids, t in rows]  # fmt: skip
+    if s.calibrated:
+        prior = _priors(model, prompter, rows, out / "priors.npz")
+        for record, (_, ids, _) in zip(records, rows, strict=True):
+            record["prior"] = [prior[i] for i in ids]
     args = TrainingArguments(
         output_dir=str(out / "checkpoints"), per_device_train_batch_size=s.batch_size, num_train_epochs=s.epochs,
         learning_rate=s.learning_rate, warmup_steps=warmup_steps(len(records), s.batch_size, 1, s.epochs, 0.05),
@@ -107,12 +114,23 @@ def train_rank_sft(dataset: Dataset, model_cfg: ModelConfig, s: RankSFTSettings,
     save_adapter(trainer.model, out / "adapter", model_cfg)
     write_json(out / "log_history.json", trainer.state.log_history)
     write_json(out / DONE, {"rows": len(rows), "candidates": len(rows[0][1]), "target_added": missed,
-                            "score": s.score, "epochs": s.epochs,
+                            "score": s.score, "calibrated": s.calibrated, "epochs": s.epochs,
                             "train_loss": stage_loss(trainer.state.log_history, result.training_loss),
                             "chance_loss": round(float(np.log(len(rows[0][1]))), 4),
                             "seconds": round(seconds, 1), "seconds_per_row": round(seconds / (len(rows) * s.epochs), 3),
                             "resumed_from": str(resumed) if resumed else None})  # fmt: skip
     return out / "adapter"
+
+
+def _priors(model, prompter: Prompter, rows: list[RankingRow], path: Path) -> dict[int, float]:
+    """{item: its answer's log-probability under a history-free prompt}, by the starting model, for every candidate
+    of `rows` (kept at `path`: a resumed run calibrates by the same constants)."""
+    if not path.exists():
+        items = np.unique([i for _, ids, _ in rows for i in ids])
+        with torch.no_grad():
+            write_npz(path, items=items, logps=prior_logps(model, prompter, items))
+    with np.load(path) as f:
+        return dict(zip(f["items"].tolist(), f["logps"].tolist(), strict=True))
 
 
 def rank_sft_summary(out_dir: str | Path) -> dict:
