@@ -35,6 +35,28 @@ def test_a_ranker_computes_each_items_prior_once(finished_run, monkeypatch):
     assert again[0] == first[2] and again[2] == first[0] and np.all(again < 0)
 
 
+def test_a_self_play_models_ranker_takes_its_priors_from_the_model_the_run_calibrated_it_by(finished_run, tmp_path,
+                                                                                            monkeypatch):  # fmt: skip
+    import shutil
+
+    cfg, _ = finished_run
+    run = tmp_path / "run"
+    shutil.copytree(cfg.run_dir, run)
+    shutil.copytree(run / "models/sft/adapter", run / "models/sprec/iteration-1/dpo/adapter")
+    stored = json.loads((run / "predictions/itemknn-sft.json").read_text())
+    stored |= {"llm_score": "per token, calibrated", "prior_of": "sft"}  # as the run records a sprec t=1 row
+    (run / "predictions/itemknn-sprect1.json").write_text(json.dumps(stored))
+    loaded = []
+    real = two_stage.load_model
+    monkeypatch.setattr(two_stage, "load_model", lambda c, adapter: loaded.append(adapter) or real(c, adapter))
+    ranker = TwoStageRanker(run / "models/sprec/iteration-1")
+    assert ranker.prior_of == "sft" and loaded == [run / "models/sprec/iteration-1/dpo/adapter"]
+    ranker._priors(np.array([0, 1]))
+    assert loaded[1:] == [run / "models/sft/adapter"]  # the prior's model, loaded once, when first needed
+    ranker._priors(np.array([2]))
+    assert len(loaded) == 2
+
+
 def test_a_model_folder_outside_a_run_is_refused(tmp_path):
     (tmp_path / "adapter").mkdir()
     (tmp_path / "adapter/adapter_config.json").write_text("{}")

@@ -64,6 +64,22 @@ def test_a_retriever_pool_is_checked_key_by_key():
     from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sasrec", "itemknn"]})  # no hybrid: no pool
 
 
+def test_a_self_play_row_is_calibrated_by_the_prior_of_the_model_it_started_from():
+    data = {"name": "x", "source": "recbole", "path": "p"}
+    cfg = from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sasrec", "itemknn", "sft"]})
+    starts = {m: cfg.prior_model(m) for m in ("sft", "dpo", "sprec t=2", "sprec-hybrid t=1", "rank-sft",
+                                               "sprec-rank t=2")}  # fmt: skip
+    assert starts == {"sft": "sft", "dpo": "dpo", "sprec t=2": "sft", "sprec-hybrid t=1": "sft",
+                      "rank-sft": "rank-sft", "sprec-rank t=2": "rank-sft"}  # fmt: skip
+    calibrated = from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sft"],
+                                       "rank_sft": {"calibrated": True}})  # fmt: skip
+    assert calibrated.prior_model("rank-sft") == "sft"  # the prior it trained against
+    own = from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sft"], "hybrid": {"prior": "own"}})
+    assert own.prior_model("sprec-rank t=2") == "sprec-rank t=2"
+    with pytest.raises(ConfigError, match="hybrid.prior: choose start or own, got 'base'"):
+        from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sft"], "hybrid": {"prior": "base"}})
+
+
 def test_overrides_write_dotted_keys_and_are_checked_like_the_file():
     path = ROOT / "configs" / "quickstart.yaml"
     cfg = load_run_config(path, ["seeds=[0, 1, 2]", "model.dtype=float32", "hybrid.candidates=30"])

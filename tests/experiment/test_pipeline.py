@@ -384,6 +384,13 @@ def test_sprec_rank_iterates_from_rank_sft_and_pushes_down_what_the_system_shows
         assert f["logps"].shape[0] == 4 and np.all(f["logps"] < 0)
     run(from_dict(RunConfig, raw))
     assert (second / "pairs.jsonl").read_text() == pairs
+    # calibrated by rank-sft's prior (hybrid.prior start), computed once for both rows; own: a row remade
+    preds = tmp_path / "run/predictions"
+    assert json.loads((preds / "itemknn-sprec-rankt2.json").read_text())["prior_of"] == "rank-sft"
+    assert sorted(p.name for p in preds.glob("*prior-logps.npz")) == ["itemknn-rank-sft.prior-logps.npz"]
+    run(from_dict(RunConfig, raw | {"hybrid": raw["hybrid"] | {"prior": "own"}}))
+    assert json.loads((preds / "itemknn-sprec-rankt2.json").read_text())["prior_of"] == "sprec-rank t=2"
+    assert (preds / "itemknn-sprec-rankt2.prior-logps.npz").exists()
 
 
 def test_a_k_above_the_catalog_is_refused_before_any_stage(tiny_model_dir, tmp_path):

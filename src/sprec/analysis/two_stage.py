@@ -16,7 +16,7 @@ from sprec.io import read_json
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import candidate_logps, prior_logps
-from sprec.names import hybrid_stem, llm_score_variant, row_of_model_dir
+from sprec.names import hybrid_stem, llm_score_variant, model_dir, row_of_model_dir
 from sprec.ranking.fusion import fuse_scored, llm_scores, per_candidate
 from sprec.train.sft import trained_model_info
 
@@ -75,6 +75,8 @@ class TwoStageRanker:
         self.prompter = Prompter.for_run(tok, self.ds, model_cfg)
         self.variant, self.weight = meta.get("llm_score", "sum"), meta["weight"]
         self._prior: dict[int, float] = {}  # item -> its prior log-probability (calibrated variants)
+        self.prior_of = meta.get("prior_of", self.name)  # whose prior the run subtracted (hybrid.prior)
+        self._prior_scorer = None if self.prior_of != self.name else (self.model, self.prompter)
         self.used = {"retriever": self.cfg.hybrid.pool, "weight": self.weight, "llm_score": self.variant}
 
     def _priors(self, items: np.ndarray) -> np.ndarray:
@@ -82,7 +84,11 @@ class TwoStageRanker:
         served ranker is asked about the same popular candidates request after request."""
         missing = np.array([i for i in items.tolist() if i not in self._prior], dtype=np.int64)
         if len(missing):
-            logps = prior_logps(self.model, self.prompter, missing)
+            if self._prior_scorer is None:  # a self-play model's row: the prior of the model it started from
+                model_cfg, adapter, _ = trained_model_info(model_dir(self.run_dir / "models", self.prior_of))
+                model, tok = load_model(model_cfg, adapter)
+                self._prior_scorer = model, Prompter.for_run(tok, self.ds, model_cfg)
+            logps = prior_logps(*self._prior_scorer, missing)
             self._prior.update(zip(missing.tolist(), logps.tolist(), strict=True))
         return np.array([self._prior[i] for i in items.tolist()])
 

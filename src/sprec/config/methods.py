@@ -17,6 +17,8 @@ OFFLINE_PREFERENCE = ("dpo", "sdpo", "dmpo", "dpo-semantic")  # preference train
 LLM_METHODS = ("sft", "sft-reweighted", *OFFLINE_PREFERENCE, "sprec", "sprec-hybrid", "rank-sft", "sprec-rank")
 # trained to rank a retriever's candidates, not to generate: their rows are hybrid rows only
 RANKERS = ("rank-sft", "sprec-rank")
+# the model each self-play method starts its iterations from
+SELFPLAY_START = {"sprec": "sft", "sprec-hybrid": "sft", "sprec-rank": "rank-sft"}
 
 
 def classical_row(row: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from sprec.config.methods import METHODS, RANKERS
+from sprec.config.methods import METHODS, RANKERS, SELFPLAY_START
 from sprec.config.sections import (
     D3Settings,
     DataConfig,
@@ -114,3 +114,12 @@ class RunConfig:
         if "hybrid" in self.methods and self.hybrid.candidates < max(self.eval.ks):
             raise ConfigError(f"hybrid.candidates ({self.hybrid.candidates}) must be at least the largest K "
                               f"({max(self.eval.ks)})")  # fmt: skip
+
+    def prior_model(self, model: str) -> str:
+        """The model row whose history-free prior a hybrid row of `model` subtracts when calibrated (hybrid.prior)."""
+        method = method_of(model)
+        if self.hybrid.prior == "own":
+            return model
+        if method in SELFPLAY_START:
+            return SELFPLAY_START[method]
+        return "sft" if method == "rank-sft" and self.rank_sft.calibrated else model

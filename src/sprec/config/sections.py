@@ -378,6 +378,12 @@ class HybridSettings:
     normalise: bool | None = None
     # subtract the answer's log-probability under a history-free prompt (the item's prior); null: validation
     calibrate: bool | None = None
+    # whose prior a calibrated score subtracts: start, for a self-play model (sprec, sprec-hybrid, sprec-rank) the
+    # prior of the model its self-play started from (and for rank-sft trained calibrated, the SFT prior it trained
+    # against); own, the model's own. Self-play pushes down what the system over-shows whatever the history, so its
+    # own prior drops as much and subtracting it undoes the push (Goodreads seed 0: ORRatio@10 0.0557 with its own
+    # prior, 0.0495 with rank-sft's, rank-sft itself 0.0525)
+    prior: str = "start"
     # the LLM models that get a hybrid row, by row name ("sft", "dpo", "sprec t=2"); null: every model of the run
     models: list[str] | None = None
 
@@ -396,6 +402,8 @@ class HybridSettings:
             raise ConfigError(f"hybrid.weight must be in [0, 1] or null, got {self.weight}")
         if self.weight_rule not in ("one-se", "best"):
             raise ConfigError(f"hybrid.weight_rule: choose one-se or best, got {self.weight_rule!r}")
+        if self.prior not in ("start", "own"):
+            raise ConfigError(f"hybrid.prior: choose start or own, got {self.prior!r}")
 
     @property
     def retrievers(self) -> list[str]:

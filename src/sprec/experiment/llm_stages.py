@@ -30,7 +30,16 @@ from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
 from sprec.llm.scoring import prior_logps, shared_candidate_logps
-from sprec.names import generated_stem, grounded_row, llm_score_label, method_of, model_row
+from sprec.names import (
+    generated_stem,
+    grounded_row,
+    hybrid_parts,
+    hybrid_stem,
+    llm_score_label,
+    method_of,
+    model_dir,
+    model_row,
+)
 from sprec.ranking import WEIGHTS
 from sprec.ranking.fusion import choose_variant, fuse, llm_scores, per_candidate, standard_errors
 from sprec.ranking.rerank import calibrated, choose_weight, dpp, mmr, nearest_candidates, popularity_penalised
@@ -38,7 +47,7 @@ from sprec.train.dpo import dpo_summary, random_negative_pairs, semantic_negativ
 from sprec.train.rank_sft import DONE as RANK_DONE
 from sprec.train.rank_sft import rank_sft_summary, ranking_rows, train_rank_sft
 from sprec.train.selfplay import iteration_seconds, sample_prompts, selfplay_iterations
-from sprec.train.sft import popularity_weights, sft_summary, train_sft, training_subset
+from sprec.train.sft import popularity_weights, sft_summary, train_sft, trained_model_info, training_subset
 from sprec.train.sprec_rank import iteration_seconds as rank_iteration_seconds
 from sprec.train.sprec_rank import sprec_rank_iterations
 
@@ -206,6 +215,28 @@ def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path, only: list[str] | 
     return sorted([(name, adapter) for name, adapter in found if name in only], key=lambda f: only.index(f[0]))
 
 
+def _covers(cache: Path, items: np.ndarray) -> bool:
+    if not cache.exists():
+        return False
+    with np.load(cache) as f:
+        return bool(np.isin(items, f["items"]).all())
+
+
+def _prior_logps(ds: Dataset, cfg: RunConfig, run_dir: Path, prior_of: str, items: np.ndarray,
+                 loaded: tuple | None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(items, their prior log-probabilities) by model `prior_of` (`loaded`: its (model, prompter), else loaded
+    here), cached beside its own hybrid row's predictions and shared by the rows calibrated by it."""
+    cache = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.pool, prior_of)}.prior-logps.npz"
+    with main_process_first():  # a few passes: not worth splitting
+        if not _covers(cache, items):
+            if loaded is None:
+                model, tok = load_model(cfg.model, trained_model_info(model_dir(run_dir / "models", prior_of))[1])
+                loaded = model, Prompter.for_run(tok, ds, cfg.model)
+            write_npz(cache, items=items, logps=prior_logps(*loaded, items))
+    with np.load(cache) as f:
+        return f["items"], f["logps"]
+
+
 def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> None:
     """The retriever's candidates ranked by fusing its scores with the LLM's (the LLM score variant and the
     weight chosen on the validation split unless the config fixes them); writes the full ranking of the
@@ -216,9 +247,12 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
         raise ConfigError("hybrid.weight: the data has no validation rows to choose it on; set it (0 to 1)")
     with main_process_first():
         cands = {split: retriever_candidates(ds, cfg, run_dir, split) for split in ("valid", "test")}
-    inputs = retriever_inputs(ds, cfg, run_dir)
-    if path.exists() and load_predictions(path).meta.get("candidates_inputs", inputs) == inputs:
-        return  # (a file without the record was made by an older sprec from the candidates it had)
+    own = hybrid_parts(name)[1]
+    inputs, prior_of = retriever_inputs(ds, cfg, run_dir), cfg.prior_model(own)
+    if path.exists():
+        meta = load_predictions(path).meta  # (a file without these records was made by an older sprec: own prior)
+        if meta.get("candidates_inputs", inputs) == inputs and meta.get("prior_of", own) == prior_of:
+            return
     model, tok = load_model(cfg.model, adapter)
     prompter = Prompter.for_run(tok, ds, cfg.model)
     raw = {}
@@ -228,12 +262,9 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
     prior = None
     if h.calibrate is not False:
         items = np.unique(np.concatenate([c.ids.ravel() for c in cands.values()]))
-        cache = path.with_name(f"{path.stem}.prior-logps.npz")
-        with main_process_first():  # a few passes: not worth splitting
-            if not cache.exists():
-                write_npz(cache, items=items, logps=prior_logps(model, prompter, items))
-        with np.load(cache) as f:
-            prior = {split: per_candidate(f["items"], f["logps"], c.ids) for split, c in cands.items()}
+        loaded = (model, prompter) if prior_of == own else None
+        known, logps = _prior_logps(ds, cfg, run_dir, prior_of, items, loaded)
+        prior = {split: per_candidate(known, logps, c.ids) for split, c in cands.items()}
     variants = [(n, c) for n in ([h.normalise] if h.normalise is not None else [False, True])
                 for c in ([h.calibrate] if h.calibrate is not None else [False, True])]  # fmt: skip
 
@@ -254,7 +285,7 @@ def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_di
               llm=scores("test", variant))  # fmt: skip
     save_predictions(path, fuse(cands["test"], scores("test", variant), weight),
                      **prediction_meta(name, ds.name, cfg.eval, retriever=h.pool, candidates=h.candidates,
-                                       weight=weight, llm_score=chosen, candidates_inputs=inputs,
+                                       weight=weight, llm_score=chosen, candidates_inputs=inputs, prior_of=prior_of,
                                        weight_from="config" if h.weight is not None else
                                        f"validation NDCG@10, {h.weight_rule}",
                                        validation_se={str(w): v for w, v in band.items()},

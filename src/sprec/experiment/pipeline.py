@@ -112,6 +112,9 @@ def _check_same_config(run_dir: Path, cfg_dict: dict) -> list[str]:
             recorded.pop(section, None)
     for section in ("hybrid", "d3"):  # which models get these rows: like `methods`, rows added or left out
         (recorded.get(section) or {}).pop("models", None)
+    # whose prior calibrates a row: each hybrid row records it (prior_of) and is remade, from its cached scores,
+    # when it differs
+    (recorded.get("hybrid") or {}).pop("prior", None)
     (recorded.get("selfplay") or {}).pop("evaluate", None)  # the same: which SPRec iterations get rows
     recorded.pop("imported", None)  # rows made elsewhere: added or left out like methods
     changed = _changed_settings(recorded, cfg_dict)

@@ -225,6 +225,8 @@ def hybrid_section(preds: dict, out: Path) -> str:
     for (name, variant), curve in curves.items():
         meta = preds[name].meta
         used = f"a = {meta['weight']} ({meta['weight_from']})" if variant == meta.get("llm_score", "") else ""
+        if used and "calibrated" in variant and meta.get("prior_of", hybrid_parts(name)[1]) != hybrid_parts(name)[1]:
+            used += f", prior of {meta['prior_of']}"
         lines.append(f"| {name} | {variant or '-'} | {used} | " + " | ".join(f"{curve[w]:.4f}" for w in grid) + " |")
     label = {(n, v): f"{n} [{v}]" if v else n for n, v in curves}
     used = {(n, v) for n, v in curves if v == preds[n].meta.get("llm_score", "")}  # the variant each row uses
@@ -234,7 +236,8 @@ def hybrid_section(preds: dict, out: Path) -> str:
                             bands, chosen)  # fmt: skip
     return ("## Hybrid: the fusion weight a of the LLM score (validation NDCG@10 against a; a = 0 is the retriever)"
             "\n\nLLM score: the answer's log-probability summed over its tokens or per token; calibrated: minus its "
-            "log-probability under a prompt with no history (the item's prior).\n\n" + "\n".join(lines) + "\n\n")
+            "log-probability under a prompt with no history (the item's prior; a self-play model's row subtracts the "
+            "prior of the model its self-play started from, `hybrid.prior`).\n\n" + "\n".join(lines) + "\n\n")
 
 
 def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[str, Path], ks: list[int],
