@@ -72,3 +72,18 @@ def test_the_spread_table_has_a_line_per_run_and_each_numbers_range(tmp_path):
                         "sasrec > sft NDCG@10 - retriever |")  # fmt: skip
     assert lines[3].endswith("| 1 | float32 | 0.1000 | 0.0500 | 0.2000 | +0.0040 [-0.0020, +0.0110] |")
     assert lines[4] == "| range | | | 0.06 to 0.1 | 0.03 to 0.05 | 0 to 0.2 | 0 to 0.004 |"
+
+
+def test_differences_seed_by_seed_count_the_intervals_on_each_side_of_zero(tmp_path):
+    from sprec.experiment.seeds import differences_by_seed
+
+    for seed, ndcg, orr in ((0, [0.02, 0.01, 0.03], [-0.003, -0.005, -0.001]), (1, [0.01, -0.01, 0.02], None)):
+        (tmp_path / f"seed-{seed}").mkdir()
+        row = {"sasrec": {"10": {"NDCG": ndcg} | ({"ORRatio": orr} if orr else {})}}
+        (tmp_path / f"seed-{seed}/differences.json").write_text(json.dumps({"history excluded": {
+            "sasrec > sft": row, "itemknn": {"sasrec": {"10": {"NDCG": ndcg}}}}}))  # fmt: skip
+    text = differences_by_seed(tmp_path, [0, 1, 2], "10")  # seed 2 not run yet: no column
+    assert "| sasrec > sft | sasrec | +0.0200 [+0.0100, +0.0300] | +0.0100 [-0.0100, +0.0200] | 1 | 0 |" in text
+    assert "| sasrec > sft | sasrec | -0.0030 [-0.0050, -0.0010] | - | 0 | 1 |" in text  # ORRatio: seed 1 lacks it
+    assert "| itemknn |" not in text  # classical rows' differences are not the question here
+    assert "seed 2" not in text and differences_by_seed(tmp_path / "none", [0], "10") == ""

@@ -91,6 +91,7 @@ def write_seed_report(run_dir: Path, seeds: list[int], agg: dict, ks: list[int])
     text = f"# Mean +- sd over seeds {seeds} (one run per seed: seed-N/)\n\n"
     for mode, by_row in agg.items():
         text += f"## {mode.capitalize()}\n\n" + "".join(f"{markdown(by_row, str(k))}\n" for k in ks)
+    text += differences_by_seed(run_dir, seeds, str(max(ks)))
     tables, first = text, run_dir / f"seed-{seeds[0]}" / "results.md"
     if first.exists():  # its tables and the paired-bootstrap differences between rows, one heading level down
         body = first.read_text().replace("\n#", "\n##").removeprefix("# ")
@@ -101,6 +102,34 @@ def write_seed_report(run_dir: Path, seeds: list[int], agg: dict, ks: list[int])
                                         "configs": [read_json(run_dir / f"seed-{s}" / "run.json")["config"]
                                                     for s in seeds]})  # fmt: skip
     return tables
+
+
+def _interval(d: list[float]) -> str:
+    return f"{d[0]:+.4f} [{d[1]:+.4f}, {d[2]:+.4f}]"
+
+
+def differences_by_seed(run_dir: Path, seeds: list[int], k: str, metrics=("NDCG", "ORRatio", "MGU")) -> str:
+    """Markdown: each LLM row's paired-bootstrap difference from each row it is compared with (differences.json of
+    every seed that has it, first history mode), one table per metric at K = `k`, a column per seed, and how many
+    seeds' intervals lie above 0 and below 0: whether a seed-0 claim holds on the others."""
+    found = {s: run_dir / f"seed-{s}" / "differences.json" for s in seeds}
+    per_seed = {s: next(iter(read_json(f).values()), {}) for s, f in found.items() if f.exists()}
+    pairs = list(dict.fromkeys((row, ref) for d in per_seed.values() for row, refs in d.items() for ref in refs
+                               if not classical_row(row)))  # fmt: skip
+    if not pairs:
+        return ""
+    text = (f"## Paired differences seed by seed (K = {k}; 95% paired-bootstrap intervals; above / below: the seeds "
+            "whose interval excludes 0 on that side)\n\n")
+    for m in metrics:
+        lines = [f"| {m}@{k}: row | against | " + " | ".join(f"seed {s}" for s in per_seed) + " | above | below |",
+                 "|---" * (len(per_seed) + 4) + "|"]
+        for row, ref in pairs:
+            cells = [per_seed[s].get(row, {}).get(ref, {}).get(k, {}).get(m) for s in per_seed]
+            above, below = sum(bool(c) and c[1] > 0 for c in cells), sum(bool(c) and c[2] < 0 for c in cells)
+            lines.append(f"| {row} | {ref} | " + " | ".join(_interval(c) if c else "-" for c in cells)
+                         + f" | {above} | {below} |")
+        text += "\n".join(lines) + "\n\n"
+    return text
 
 
 def plot_seeds(run_dir: Path, per_seed: dict[int, dict], agg: dict, ks: list[int]) -> list[Path]:
