@@ -29,7 +29,7 @@ from sprec.llm.generate import recommend
 from sprec.llm.grounding import TitleEmbedder, stored_titles, title_distances
 from sprec.llm.model import load_model
 from sprec.llm.prompts import Prompter
-from sprec.llm.scoring import prior_logps, shared_candidate_logps
+from sprec.llm.scoring import cached_prior_logps, shared_candidate_logps
 from sprec.names import (
     generated_stem,
     grounded_row,
@@ -215,26 +215,21 @@ def hybrid_models(ds: Dataset, cfg: RunConfig, run_dir: Path, only: list[str] | 
     return sorted([(name, adapter) for name, adapter in found if name in only], key=lambda f: only.index(f[0]))
 
 
-def _covers(cache: Path, items: np.ndarray) -> bool:
-    if not cache.exists():
-        return False
-    with np.load(cache) as f:
-        return bool(np.isin(items, f["items"]).all())
-
-
 def _prior_logps(ds: Dataset, cfg: RunConfig, run_dir: Path, prior_of: str, items: np.ndarray,
                  loaded: tuple | None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """(items, their prior log-probabilities) by model `prior_of` (`loaded`: its (model, prompter), else loaded
-    here), cached beside its own hybrid row's predictions and shared by the rows calibrated by it."""
+    here when the cache lacks them), cached beside its own hybrid row's predictions and shared by the rows
+    calibrated by it."""
+
+    def scorer():
+        if loaded is not None:
+            return loaded
+        model, tok = load_model(cfg.model, trained_model_info(model_dir(run_dir / "models", prior_of))[1])
+        return model, Prompter.for_run(tok, ds, cfg.model)
+
     cache = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.pool, prior_of)}.prior-logps.npz"
     with main_process_first():  # a few passes: not worth splitting
-        if not _covers(cache, items):
-            if loaded is None:
-                model, tok = load_model(cfg.model, trained_model_info(model_dir(run_dir / "models", prior_of))[1])
-                loaded = model, Prompter.for_run(tok, ds, cfg.model)
-            write_npz(cache, items=items, logps=prior_logps(*loaded, items))
-    with np.load(cache) as f:
-        return f["items"], f["logps"]
+        return cached_prior_logps(cache, items, scorer)
 
 
 def predict_hybrid(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, run_dir: Path, path: Path) -> None:

@@ -71,3 +71,15 @@ def prior_logps(model, prompter: Prompter, items: np.ndarray, answers_per_pass: 
         chunk = [answers[i] for i in items[start : start + answers_per_pass]]
         out[start : start + len(chunk)] = trie_logps(model, prompt, chunk).double().cpu().numpy()
     return out
+
+
+def cached_prior_logps(path: Path, items: np.ndarray, scorer) -> tuple[np.ndarray, np.ndarray]:
+    """(items, prior_logps) kept at `path`, computed there when it does not hold every one of `items`; `scorer()`
+    gives the (model, prompter) to compute them with, called only then (it may load a model)."""
+    if path.exists():
+        with np.load(path) as f:
+            if np.isin(items, f["items"]).all():
+                return f["items"], f["logps"]
+    logps = prior_logps(*scorer(), items)
+    write_npz(path, items=items, logps=logps)
+    return items, logps

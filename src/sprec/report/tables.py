@@ -225,7 +225,8 @@ def hybrid_section(preds: dict, out: Path) -> str:
     for (name, variant), curve in curves.items():
         meta = preds[name].meta
         used = f"a = {meta['weight']} ({meta['weight_from']})" if variant == meta.get("llm_score", "") else ""
-        if used and "calibrated" in variant and meta.get("prior_of", hybrid_parts(name)[1]) != hybrid_parts(name)[1]:
+        model = hybrid_parts(name)[1]
+        if used and "calibrated" in variant and meta.get("prior_of", model) != model:
             used += f", prior of {meta['prior_of']}"
         lines.append(f"| {name} | {variant or '-'} | {used} | " + " | ".join(f"{curve[w]:.4f}" for w in grid) + " |")
     label = {(n, v): f"{n} [{v}]" if v else n for n, v in curves}

@@ -20,10 +20,10 @@ from sprec.config import ModelConfig, RankSFTSettings
 from sprec.data.dataset import Dataset, Example
 from sprec.distributed import is_distributed, on_cpu
 from sprec.errors import ConfigError, DataError
-from sprec.io import read_json, write_json, write_npz
+from sprec.io import read_json, write_json
 from sprec.llm.model import autocast_bf16, load_adapter, load_model, save_adapter, training_config
 from sprec.llm.prompts import Prompter
-from sprec.llm.scoring import prior_logps
+from sprec.llm.scoring import cached_prior_logps
 from sprec.llm.trie_logps import trie_logps
 from sprec.ranking.candidates import Candidates
 from sprec.train.checkpoints import resume_point, stage_loss
@@ -125,12 +125,9 @@ def train_rank_sft(dataset: Dataset, model_cfg: ModelConfig, s: RankSFTSettings,
 def _priors(model, prompter: Prompter, rows: list[RankingRow], path: Path) -> dict[int, float]:
     """{item: its answer's log-probability under a history-free prompt}, by the starting model, for every candidate
     of `rows` (kept at `path`: a resumed run calibrates by the same constants)."""
-    if not path.exists():
-        items = np.unique([i for _, ids, _ in rows for i in ids])
-        with torch.no_grad():
-            write_npz(path, items=items, logps=prior_logps(model, prompter, items))
-    with np.load(path) as f:
-        return dict(zip(f["items"].tolist(), f["logps"].tolist(), strict=True))
+    candidates = np.unique([i for _, ids, _ in rows for i in ids])
+    items, logps = cached_prior_logps(path, candidates, lambda: (model, prompter))
+    return dict(zip(items.tolist(), logps.tolist(), strict=True))
 
 
 def rank_sft_summary(out_dir: str | Path) -> dict:
