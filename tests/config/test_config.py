@@ -78,6 +78,11 @@ def test_a_self_play_row_is_calibrated_by_the_prior_of_the_model_it_started_from
     assert own.prior_model("sprec-rank t=2") == "sprec-rank t=2"
     with pytest.raises(ConfigError, match="hybrid.prior: choose start or own, got 'base'"):
         from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sft"], "hybrid": {"prior": "base"}})
+    as_evaluated = from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sft"],
+                                         "sprec_rank": {"weight": None}})  # fmt: skip
+    assert as_evaluated.sprec_rank.weight is None  # self-play ranks as the rank-sft row is evaluated
+    with pytest.raises(ConfigError, match=r"sprec_rank.weight must be in \[0, 1\] or null, got 1.5"):
+        from_dict(RunConfig, {"run_dir": "r", "data": data, "methods": ["sft"], "sprec_rank": {"weight": 1.5}})
 
 
 def test_overrides_write_dotted_keys_and_are_checked_like_the_file():

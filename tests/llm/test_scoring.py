@@ -62,3 +62,27 @@ def test_answer_trie_shares_prefixes_and_packed_scores_equal_separate_passes(tin
         ref = separate_logps(model, [prompt], [answers], tok.pad_token_id)[0]
     assert len(answer_trie(answers)[0]) < sum(map(len, answers)) - 3
     assert torch.allclose(packed, ref, atol=1e-4) and packed[2] == packed[4]
+
+
+def test_the_prior_cache_grows_and_computes_only_the_items_it_lacks(tmp_path, monkeypatch):
+    import sprec.llm.scoring as scoring
+
+    computed = []
+
+    def fake_prior(model, prompter, items):  # an item's "prior": minus its id
+        computed.append(items.tolist())
+        return -items.astype(np.float64)
+
+    monkeypatch.setattr(scoring, "prior_logps", fake_prior)
+    path, loads = tmp_path / "prior.npz", []
+
+    def scorer():
+        loads.append(1)
+        return None, None
+
+    items, logps = scoring.cached_prior_logps(path, np.array([9, 3]), scorer)
+    assert items.tolist() == [3, 9] and logps.tolist() == [-3.0, -9.0]
+    items, logps = scoring.cached_prior_logps(path, np.array([3, 5, 7]), scorer)  # 3 is kept, 5 and 7 added
+    assert computed == [[3, 9], [5, 7]] and items.tolist() == [3, 5, 7, 9] and logps.tolist() == [-3, -5, -7, -9]
+    scoring.cached_prior_logps(path, np.array([9, 5]), scorer)  # all known: no model loaded
+    assert len(loads) == 2 and len(computed) == 2

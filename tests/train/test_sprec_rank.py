@@ -4,7 +4,8 @@ from collections import Counter
 
 import numpy as np
 
-from sprec.train.sprec_rank import exposure_negatives
+from sprec.ranking.candidates import Candidates
+from sprec.train.sprec_rank import SystemScore, exposure_negatives
 
 # three rows' lists (k = 2): item 1 is shown in every row, item 2 in two, items 3 and 4 in one
 RANKED = np.array([[1, 2, 9], [2, 1, 3], [1, 3, 4]])
@@ -31,3 +32,22 @@ def test_draws_follow_exposure_with_a_fixed_seed():
     assert exposure[1] == 3 and exposure[3] == 1
     assert abs(draws[1] / 400 - 0.75) < 0.07  # sd of the share over 400 draws: 0.022
     assert exposure_negatives(ranked, [0] * 4, 2, 1, 5) == exposure_negatives(ranked, [0] * 4, 2, 1, 5)
+
+
+def test_the_system_ranks_with_the_evaluated_rows_score_variant_and_prior():
+    # one row; the retriever's order is 1, 2, 3; summed log-probs -6, -4, -9 over 3, 1 and 3 answer tokens
+    cand = Candidates(np.array([[1, 2, 3]]), np.array([[3.0, 2.0, 1.0]]))
+    logps, lengths = np.array([[-6.0, -4.0, -9.0]]), np.array([[3, 1, 3]])
+    asked = []
+
+    def prior(items):  # history-free log-probs of items 1, 2, 3: -2, -1, -9
+        asked.append(items.tolist())
+        return np.array([1, 2, 3]), np.array([-2.0, -1.0, -9.0])
+
+    assert SystemScore(0.0).rank(cand, logps, lengths).tolist() == [[1, 2, 3]]  # the retriever's list
+    assert SystemScore(1.0).rank(cand, logps, lengths).tolist() == [[2, 1, 3]]  # summed: -4 > -6 > -9
+    # per token, calibrated: (-6 + 2) / 3 = -1.33, (-4 + 1) / 1 = -3, (-9 + 9) / 3 = 0
+    calibrated = SystemScore(1.0, per_token=True, prior=prior, prior_of="rank-sft")
+    assert calibrated.rank(cand, logps, lengths).tolist() == [[3, 1, 2]]
+    assert asked == [[1, 2, 3]]
+    assert calibrated.describe() == {"weight": 1.0, "llm_score": "per token, calibrated", "prior_of": "rank-sft"}

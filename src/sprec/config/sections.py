@@ -262,7 +262,9 @@ class SPRecRankSettings:
     prompts: int = 64  # training prompts sampled per iteration, seeded by iteration
     negatives: int = 3  # rejected answers per prompt (S-DPO; 1: DPO)
     k: int = 10  # the slots of the system's list the rejected answers are drawn from
-    weight: float = 0.5  # fusion weight of the LLM score while the system ranks for self-play
+    # fusion weight of the raw summed LLM score while the system ranks for self-play; null: rank as the rank-sft
+    # two-stage row is evaluated (the score variant, weight and prior validation chose for it)
+    weight: float | None = 0.5
     dpo: DPOSettings = field(default_factory=lambda: DPOSettings(learning_rate=5e-5, batch_size=4))
 
     def __post_init__(self):
@@ -270,8 +272,8 @@ class SPRecRankSettings:
             raise ConfigError("sprec_rank: iterations, prompts, negatives and k must be positive")
         if self.negatives > self.k:
             raise ConfigError(f"sprec_rank.negatives ({self.negatives}) must be at most sprec_rank.k ({self.k})")
-        if not 0 <= self.weight <= 1:
-            raise ConfigError(f"sprec_rank.weight must be in [0, 1], got {self.weight}")
+        if self.weight is not None and not 0 <= self.weight <= 1:
+            raise ConfigError(f"sprec_rank.weight must be in [0, 1] or null, got {self.weight}")
 
 
 @dataclass

@@ -34,8 +34,10 @@ from sprec.names import (
     generated_stem,
     grounded_row,
     hybrid_parts,
+    hybrid_row,
     hybrid_stem,
     llm_score_label,
+    llm_score_variant,
     method_of,
     model_dir,
     model_row,
@@ -48,8 +50,8 @@ from sprec.train.rank_sft import DONE as RANK_DONE
 from sprec.train.rank_sft import rank_sft_summary, ranking_rows, train_rank_sft
 from sprec.train.selfplay import iteration_seconds, sample_prompts, selfplay_iterations
 from sprec.train.sft import popularity_weights, sft_summary, train_sft, trained_model_info, training_subset
+from sprec.train.sprec_rank import SystemScore, sprec_rank_iterations
 from sprec.train.sprec_rank import iteration_seconds as rank_iteration_seconds
-from sprec.train.sprec_rank import sprec_rank_iterations
 
 
 def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Iterator[tuple[str, Path, float]]:
@@ -83,8 +85,9 @@ def train_method(method: str, ds: Dataset, cfg: RunConfig, run_dir: Path) -> Ite
             yield method, rank_adapter, rank_sft_summary(models / method)["seconds"]
         else:
             candidates = candidate_source(ds, cfg, run_dir, cfg.eval.generate_excluding)
+            system = _self_play_system(ds, cfg, run_dir, rank_adapter)
             iterations = sprec_rank_iterations(ds, cfg.model, cfg.sprec_rank, rank_adapter, models / method, candidates,
-                                               cfg.seed)  # fmt: skip
+                                               system, cfg.seed)  # fmt: skip
             for t, adapter in enumerate(iterations):
                 yield model_row(method, t + 1), adapter, rank_iteration_seconds(models / method, t + 1)
     else:  # sprec-hybrid: the same loop with the two-stage system's top-1 as each prompt's rejected answer
@@ -105,6 +108,24 @@ def _rank_sft(ds: Dataset, cfg: RunConfig, run_dir: Path, sft_adapter: Path) -> 
         ranking, missed = ranking_rows(rows, cands)
         train_rank_sft(ds, cfg.model, cfg.rank_sft, ranking, out, sft_adapter, missed)
     return out / "adapter"
+
+
+def _self_play_system(ds: Dataset, cfg: RunConfig, run_dir: Path, rank_adapter: Path) -> SystemScore:
+    """How sprec-rank's system ranks the pool: at `sprec_rank.weight` with the raw summed score, or, with the weight
+    null, as the rank-sft two-stage row is evaluated (its validated score variant, weight and prior; that row is
+    made first if it is not yet), so self-play pushes against what the reported system shows."""
+    if cfg.sprec_rank.weight is not None:
+        return SystemScore(cfg.sprec_rank.weight)
+    path = run_dir / "predictions" / f"{hybrid_stem(cfg.hybrid.pool, 'rank-sft')}.json"
+    predict_hybrid(hybrid_row(cfg.hybrid.pool, "rank-sft"), rank_adapter, ds, cfg, run_dir, path)
+    meta = load_predictions(path).meta
+    per_token, calibrated = llm_score_variant(meta["llm_score"])
+    prior_of = meta["prior_of"]
+
+    def prior(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return _prior_logps(ds, cfg, run_dir, prior_of, items, None)
+
+    return SystemScore(meta["weight"], per_token, prior if calibrated else None, prior_of if calibrated else None)
 
 
 def predict_llm(name: str, adapter: Path, ds: Dataset, cfg: RunConfig, grounding: str, path: Path,

@@ -74,12 +74,17 @@ def prior_logps(model, prompter: Prompter, items: np.ndarray, answers_per_pass: 
 
 
 def cached_prior_logps(path: Path, items: np.ndarray, scorer) -> tuple[np.ndarray, np.ndarray]:
-    """(items, prior_logps) kept at `path`, computed there when it does not hold every one of `items`; `scorer()`
-    gives the (model, prompter) to compute them with, called only then (it may load a model)."""
+    """(items, prior_logps), sorted by item, kept at `path`: the items it lacks of `items` are computed and added
+    (the cache only grows, so rows over other candidates share it); `scorer()` gives the (model, prompter) to
+    compute them with, called only then (it may load a model)."""
+    known, logps = np.zeros(0, dtype=np.int64), np.zeros(0)
     if path.exists():
         with np.load(path) as f:
-            if np.isin(items, f["items"]).all():
-                return f["items"], f["logps"]
-    logps = prior_logps(*scorer(), items)
-    write_npz(path, items=items, logps=logps)
-    return items, logps
+            known, logps = f["items"], f["logps"]
+    missing = np.setdiff1d(items, known)
+    if len(missing):
+        known, logps = np.concatenate([known, missing]), np.concatenate([logps, prior_logps(*scorer(), missing)])
+        order = np.argsort(known, kind="stable")
+        known, logps = known[order], logps[order]
+        write_npz(path, items=known, logps=logps)
+    return known, logps

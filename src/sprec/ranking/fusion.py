@@ -65,6 +65,11 @@ def per_candidate(items: np.ndarray, values: np.ndarray, ids: np.ndarray) -> np.
     return np.asarray(values, dtype=np.float64)[np.searchsorted(items, ids)]
 
 
+def standard_error(x: np.ndarray) -> float:
+    """sd / sqrt(n) of a sample; 0 for fewer than two values (no spread to estimate: the mean stands alone)."""
+    return float(x.std(ddof=1) / np.sqrt(len(x))) if len(x) > 1 else 0.0
+
+
 def row_gains(cand: Candidates, llm: np.ndarray, targets: np.ndarray, weight: float, k: int = 10) -> np.ndarray:
     """Each row's NDCG@k (1 / log2(rank + 2) when the target is in the top k, else 0) at fusion weight `weight`:
     their mean is NDCG@k."""
@@ -84,7 +89,7 @@ def standard_errors(cand: Candidates, llm: np.ndarray, targets: np.ndarray, grid
                     k: int = 10) -> dict[float, float]:  # fmt: skip
     """The standard error of the validation NDCG@k at every weight (sd of the rows' NDCG / sqrt(rows)): the band
     the report draws around the curve."""
-    return {float(w): float(row_gains(cand, llm, targets, w, k).std(ddof=1) / np.sqrt(len(targets))) for w in grid}
+    return {float(w): standard_error(row_gains(cand, llm, targets, w, k)) for w in grid}
 
 
 def within_one_se(gains: dict[float, np.ndarray], best: float) -> float:
@@ -93,7 +98,7 @@ def within_one_se(gains: dict[float, np.ndarray], best: float) -> float:
     cannot move the weight with noise."""
     for w in sorted(gains):
         diff = gains[best] - gains[w]
-        if diff.mean() <= diff.std(ddof=1) / np.sqrt(len(diff)) or w == best:
+        if diff.mean() <= standard_error(diff) or w == best:
             return w
     return best
 
