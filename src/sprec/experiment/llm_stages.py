@@ -120,7 +120,7 @@ def _self_play_system(ds: Dataset, cfg: RunConfig, run_dir: Path, rank_adapter: 
     predict_hybrid(hybrid_row(cfg.hybrid.pool, "rank-sft"), rank_adapter, ds, cfg, run_dir, path)
     meta = load_predictions(path).meta
     per_token, calibrated = llm_score_variant(meta["llm_score"])
-    prior_of = meta["prior_of"]
+    prior_of = meta.get("prior_of", "rank-sft")  # a file made before rows recorded it: calibrated by its own
 
     def prior(items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return _prior_logps(ds, cfg, run_dir, prior_of, items, None)
