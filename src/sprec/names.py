@@ -70,6 +70,12 @@ def hybrid_parts(row: str) -> tuple[str, str] | None:
     return retriever, model
 
 
+def at_start_weight(row: str, start: str) -> str:
+    """A self-play two-stage row re-fused at its start model's row's fusion weight, as the report's differences
+    name it: "sasrec > sprec-rank t=2 @ rank-sft's a"."""
+    return f"{row} @ {start}'s a"
+
+
 def d3_row(model: str) -> str:
     """A model's trie beam search with a classical assistant: "d3: sft (trie)"."""
     return D3 + grounded_row(model, "trie")

@@ -395,18 +395,22 @@ def test_sprec_rank_iterates_from_rank_sft_and_pushes_down_what_the_system_shows
 
 def test_sprec_rank_self_play_ranks_as_the_evaluated_rank_sft_row_when_its_weight_is_null(tiny_model_dir, tmp_path):
     raw = tiny_d3_config(tiny_model_dir, tmp_path / "run")
-    raw |= {"methods": ["itemknn", "sprec-rank", "hybrid"], "groundings": [],
+    raw |= {"methods": ["itemknn", "rank-sft", "sprec-rank", "hybrid"], "groundings": [],
             "hybrid": {"retriever": "itemknn", "candidates": 4, "normalise": True, "calibrate": True},
             "rank_sft": {"examples": 4, "batch_size": 2},
             "sprec_rank": {"iterations": 1, "prompts": 4, "negatives": 1, "k": 2, "weight": None,
                            "dpo": {"batch_size": 2, "grad_accum": 1}}}  # fmt: skip
     run(from_dict(RunConfig, raw))
     preds, first = tmp_path / "run/predictions", tmp_path / "run/models/sprec-rank/iteration-1"
-    evaluated = json.loads((preds / "itemknn-rank-sft.json").read_text())  # made first, though not a row here
+    evaluated = json.loads((preds / "itemknn-rank-sft.json").read_text())  # made before sprec-rank trains
     system = json.loads((first / "exposure.json").read_text())["system"]
     assert system == {"weight": evaluated["weight"], "llm_score": "per token, calibrated", "prior_of": "rank-sft"}
     with np.load(first / "system_logps.npz") as f, np.load(preds / "itemknn-rank-sft.prior-logps.npz") as p:
         assert np.isin(f["ids"], p["items"]).all()  # the training prompts' candidates got priors too
+    # the report compares the self-play row with rank-sft's at rank-sft's fusion weight too
+    diffs = json.loads((tmp_path / "run/differences.json").read_text())["history allowed"]
+    assert list(diffs["itemknn > sprec-rank t=1 @ rank-sft's a"]) == ["itemknn > rank-sft"]
+    assert "Self-play rows at their start model's fusion weight" in (tmp_path / "run/results.md").read_text()
 
 
 def test_a_k_above_the_catalog_is_refused_before_any_stage(tiny_model_dir, tmp_path):

@@ -4,7 +4,8 @@ import numpy as np
 
 from sprec.baselines.popularity import recommend_popular
 from sprec.experiment.pipeline import _recorded_settings_hold
-from sprec.report.tables import _baseline_for, paired_bootstrap, references_for
+from sprec.report.bootstrap import paired_bootstrap
+from sprec.report.tables import _baseline_for, references_for
 
 
 def test_bootstrap_of_identical_and_of_better_predictions(goodreads_dataset):
@@ -24,7 +25,7 @@ def test_bootstrap_of_identical_and_of_better_predictions(goodreads_dataset):
 
 
 def test_differences_print_no_negative_zero():
-    from sprec.report.tables import _signed
+    from sprec.report.bootstrap import _signed
 
     assert [_signed(x) for x in (-0.00001, 0.0, 0.01234, -0.01236)] == ["+0.0000", "+0.0000", "+0.0123", "-0.0124"]
 

@@ -15,6 +15,8 @@ from sprec.evaluation.evaluate import BUCKET_METRICS, BUCKETS, EXTRA_METRICS, PA
 from sprec.evaluation.metrics import popularity_buckets
 from sprec.io import atomic_write_text, write_json
 from sprec.names import grounding_of, hybrid_parts, hybrid_row, iteration_of, method_of, pool_members
+from sprec.report.bootstrap import interval_cell, paired_bootstrap
+from sprec.report.start_weight import start_weight_differences
 
 COLUMNS = [*PAPER_METRICS, *EXTRA_METRICS]
 CSV_COLUMNS = [*COLUMNS, *BUCKET_METRICS]
@@ -104,35 +106,6 @@ def bucket_section(by_method: dict[str, dict], k: int, popularity: np.ndarray) -
             f"(part of the tail). Test rows: {rows_in}.\n\n" + "\n".join(lines) + "\n")
 
 
-def paired_bootstrap(topk_a, topk_b, examples, catalog, ks: list[int], names=PAPER_METRICS, resamples: int = 500,
-                     seed: int = 0) -> dict[str, dict[str, tuple[float, float, float]]]:  # fmt: skip
-    """95% CI of metric(a) - metric(b) at every K of `ks`, resampling the test rows with replacement (the same
-    rows for both methods in each resample). Returns {K: {metric: (difference, low, high)}}.
-
-    The interval is centred on the observed difference (percentiles of the resampled differences minus their
-    mean, plus the observed one): list-level metrics such as DivRatio are biased in a resample, because a row
-    drawn twice repeats its list, which shifts the raw percentile interval away from the estimate."""
-    from sprec.evaluation.evaluate import evaluate_topk
-
-    ks = sorted(set(ks))
-    a, b = np.asarray(topk_a)[:, : ks[-1]], np.asarray(topk_b)[:, : ks[-1]]
-    point_a, point_b = (evaluate_topk(x, examples, catalog, ks) for x in (a, b))
-    rng = np.random.default_rng(seed)
-    diffs = {(str(k), n): [] for k in ks for n in names}
-    for _ in range(resamples):
-        idx = rng.integers(0, len(examples), len(examples))
-        rows = [examples[i] for i in idx]
-        ma, mb = (evaluate_topk(x[idx], rows, catalog, ks) for x in (a, b))
-        for k, n in diffs:
-            diffs[(k, n)].append(ma[k][n] - mb[k][n])
-    out: dict[str, dict] = {}
-    for (k, n), resampled in diffs.items():
-        d = point_a[k][n] - point_b[k][n]
-        lo, hi = np.percentile(resampled, [2.5, 97.5]) - np.mean(resampled) + d
-        out.setdefault(k, {})[n] = (d, float(lo), float(hi))
-    return out
-
-
 def _sft_row(grounding: str | None, names: list[str]) -> str | None:
     """The first SFT row of `names` (the SFT family: sft, sft-reweighted), of this grounding when one is given."""
     for candidate in names:
@@ -163,11 +136,6 @@ def references_for(name: str, names: list[str]) -> list[str]:
     return [base] if base is not None and base != name else []
 
 
-def _signed(x: float) -> str:
-    """+0.0123 / -0.0123, and +0.0000 for what rounds to zero (never -0.0000)."""
-    return f"{0.0 if round(x, 4) == 0 else x:+.4f}"
-
-
 def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], seed: int,
                 references: dict[str, list[str]] | None = None) -> tuple[dict, str]:  # fmt: skip
     """Paired-bootstrap differences of every row from its reference rows (`references`, else references_for)
@@ -179,7 +147,7 @@ def differences(lists: dict[str, np.ndarray], examples, catalog, ks: list[int], 
             ci = paired_bootstrap(lists[name], lists[base], examples, catalog, ks, seed=seed)
             diffs.setdefault(name, {})[base] = ci
             for k, by_metric in ci.items():
-                cells = [f"{_signed(d)} [{_signed(lo)}, {_signed(hi)}]" for d, lo, hi in by_metric.values()]
+                cells = [interval_cell(*c) for c in by_metric.values()]
                 lines.append(f"| {name} | {base} | {k} | " + " | ".join(cells) + " |")
     if not lines:
         return diffs, ""
@@ -263,7 +231,10 @@ def write_report(out_dir: str | Path, dataset, results: dict, predictions: dict[
         best = best_row(results[mode], [n for n in results[mode] if classical_row(n)], k)
         refs = {n: [best] for n in imported if best is not None and n in lists}
         diffs[mode], sections[mode] = differences(lists, test, catalog, ks, seed, refs)
-        sections[mode] = (standing(results[mode], k, imported) or "") + sections[mode] \
+        at_start, at_start_text = start_weight_differences({n: preds[n] for n in lists}, predictions, test, catalog,
+                                                           exclude, k, seed)  # fmt: skip
+        diffs[mode].update(at_start)
+        sections[mode] = (standing(results[mode], k, imported) or "") + sections[mode] + at_start_text \
             + bucket_section(results[mode], k, catalog.popularity)
         popular = np.asarray(recommend_popular(catalog, test, k, exclude))
         overlaps = {n: health.popularity_overlap(rows, popular, k) for n, rows in lists.items() if n != "popularity"}
