@@ -7,7 +7,9 @@ The same Goodreads test rows, each with item-kNN's top-C candidates, SmolLM2-135
 - rank-sft as it trains: float32 weights, LoRA layers, bf16 autocast where the scoring is bf16, forward with
   gradients, backward of the softmax-over-candidates loss and an AdamW step over the LoRA weights;
 - the same with the frozen base weights stored in the scoring precision (LoRA weights float32): what the training
-  row would cost if the base were not kept in float32.
+  row would cost if the base were not kept in float32;
+- the first with the prompt's pass under no_grad (`rank_sft.prompt_grad: false`): the backward runs through the
+  answers' pass only.
 Prints seconds per row, each training variant's ratio to scoring and its largest loss difference from the first.
 
 Run: python benchmarks/bench_rank_sft.py [--rows 6] [--candidates 20]     (about 5 minutes on 2 cores)
@@ -50,7 +52,7 @@ def scoring(cfg: ModelConfig, rows):
     return one
 
 
-def training(cfg: ModelConfig, base_dtype: str, bf16: bool):
+def training(cfg: ModelConfig, base_dtype: str, bf16: bool, prompt_grad: bool = True):
     """One rank-sft step per row: loss, backward, AdamW over the LoRA weights (float32)."""
     model, _ = load_model(dataclasses.replace(cfg, dtype=base_dtype))
     model = add_lora(model, cfg.lora)
@@ -64,7 +66,7 @@ def training(cfg: ModelConfig, base_dtype: str, bf16: bool):
     def one(row):
         prompt, answers, target = row
         with autocast:
-            loss = candidate_softmax_loss(trie_logps(model, prompt, answers), target)
+            loss = candidate_softmax_loss(trie_logps(model, prompt, answers, prompt_grad), target)
         loss.backward()
         optimizer.step()
         optimizer.zero_grad()
@@ -91,10 +93,11 @@ def main():
           f"{torch.get_num_threads()} threads; scoring precision {scored}")  # fmt: skip
     print(f"scoring (no_grad, merged, {scored}):                     {base:.3f} s per row")
     first = None
-    for name, dtype in (("rank-sft step (float32 base, LoRA, autocast)", "float32"),
-                        (f"rank-sft step ({scored} base, float32 LoRA)", scored)):  # fmt: skip
+    for name, dtype, prompt_grad in (("rank-sft step (float32 base, LoRA, autocast)", "float32", True),
+                                     (f"rank-sft step ({scored} base, float32 LoRA)", scored, True),
+                                     ("rank-sft step, prompt pass without gradients", "float32", False)):  # fmt: skip
         torch.manual_seed(0)
-        seconds, losses = timed(training(cfg, dtype, precision.bf16), rows)
+        seconds, losses = timed(training(cfg, dtype, precision.bf16, prompt_grad), rows)
         first = first or losses
         drift = max(abs(x - y) for x, y in zip(losses, first, strict=True))
         print(f"{name:<55} {seconds:.3f} s per row   ratio {seconds / base:.2f}x (target <= 3x)   "

@@ -86,3 +86,25 @@ def test_the_prior_cache_grows_and_computes_only_the_items_it_lacks(tmp_path, mo
     assert computed == [[3, 9], [5, 7]] and items.tolist() == [3, 5, 7, 9] and logps.tolist() == [-3, -5, -7, -9]
     scoring.cached_prior_logps(path, np.array([9, 5]), scorer)  # all known: no model loaded
     assert len(loads) == 2 and len(computed) == 2
+
+
+def test_without_the_prompts_gradient_the_scores_are_the_same_and_only_the_answers_pass_learns(tiny_cfg,
+                                                                                             goodreads_dataset):
+    from sprec.llm.model import add_lora
+    from sprec.llm.trie_logps import trie_logps
+
+    model, tok = load_model(tiny_cfg)
+    model = add_lora(model, tiny_cfg.lora)
+    prompter = Prompter.for_run(tok, goodreads_dataset, tiny_cfg)
+    prompt = prompter.prompt_ids(goodreads_dataset.splits["test"][0].history)
+    answers = [prompter.answer_ids(5)[:1], prompter.answer_ids(17)]  # a one-token answer: predicted by the prompt
+    full, answers_only = trie_logps(model, prompt, answers), trie_logps(model, prompt, answers, prompt_grad=False)
+    assert torch.allclose(full, answers_only)
+
+    def lora_gradient(logp: torch.Tensor) -> float:
+        model.zero_grad()
+        logp.backward(retain_graph=True)
+        return sum(float(p.grad.abs().sum()) for p in model.parameters() if p.requires_grad and p.grad is not None)
+
+    assert lora_gradient(full[0]) > 0 and lora_gradient(answers_only[0]) == 0  # its path runs through the prompt
+    assert lora_gradient(answers_only[1]) > 0  # a longer answer's later tokens run through the answers' pass

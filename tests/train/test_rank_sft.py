@@ -48,8 +48,9 @@ def _start_priors(cfg, adapter, ds, items: list[int]) -> dict:
     return dict(zip(items, logps, strict=True))
 
 
-@pytest.mark.parametrize("calibrated", [False, True])
-def test_training_lowers_the_ranking_loss_and_resumes_done(tiny_cfg, goodreads_dataset, tmp_path, calibrated):
+@pytest.mark.parametrize(("calibrated", "prompt_grad"), [(False, True), (True, True), (False, False)])
+def test_training_lowers_the_ranking_loss_and_resumes_done(tiny_cfg, goodreads_dataset, tmp_path, calibrated,
+                                                           prompt_grad):  # fmt: skip
     ds = goodreads_dataset
     rows = [e for e in ds.splits["train"][:8] if e.target is not None]
     rng = np.random.default_rng(0)
@@ -61,12 +62,13 @@ def test_training_lowers_the_ranking_loss_and_resumes_done(tiny_cfg, goodreads_d
     # calibrated: the softmax subtracts each candidate's prior under the starting model, a constant kept beside
     prior = _start_priors(tiny_cfg, start, ds, sorted(set(ids.ravel().tolist()))) if calibrated else None
     before = _mean_loss(tiny_cfg, start, ds, ranking, prior)
-    s = RankSFTSettings(epochs=4, batch_size=2, learning_rate=3e-3, calibrated=calibrated)
+    s = RankSFTSettings(epochs=4, batch_size=2, learning_rate=3e-3, calibrated=calibrated, prompt_grad=prompt_grad)
     adapter = train_rank_sft(ds, tiny_cfg, s, ranking, tmp_path / "rank", start)
     after = _mean_loss(tiny_cfg, adapter, ds, ranking, prior)
     assert after < before - 0.1, (before, after)
     summary = rank_sft_summary(tmp_path / "rank")
     assert summary["calibrated"] == calibrated and (tmp_path / "rank/priors.npz").exists() == calibrated
+    assert summary["prompt_grad"] == prompt_grad
     if calibrated:
         with np.load(tmp_path / "rank/priors.npz") as f:
             assert dict(zip(f["items"].tolist(), f["logps"].tolist(), strict=True)) == pytest.approx(prior, abs=1e-4)

@@ -168,6 +168,9 @@ class RankSFTSettings:
     # a constant per item), the score the hybrid ranks by when validation chooses calibration: the softmax then
     # asks how much the history raises the true item over the other candidates, not which title is likelier anyway
     calibrated: bool = False
+    # false: the prompt's pass runs without gradients, so the backward covers the candidates' answers only (a
+    # cheaper step; the prompt's keys and values then learn nothing from the ranking loss)
+    prompt_grad: bool = True
     save_every: int = 25  # optimizer steps between resumable checkpoints
     bf16: bool | None = None  # bf16 autocast; null: when the model computes in bfloat16 (model.dtype)
     seed: int = 0

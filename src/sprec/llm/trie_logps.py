@@ -44,13 +44,17 @@ def _ancestor_mask(parents: list[int]) -> tuple[torch.Tensor, list[int]]:
     return seen, depth
 
 
-def trie_logps(model, prompt: list[int], answers: list[list[int]]) -> torch.Tensor:
-    """log pi(answer | prompt) of each answer, shape (len(answers),), float32."""
+def trie_logps(model, prompt: list[int], answers: list[list[int]], prompt_grad: bool = True) -> torch.Tensor:
+    """log pi(answer | prompt) of each answer, shape (len(answers),), float32. With `prompt_grad` false, the
+    prompt's pass runs without gradients (its keys and values are constants to the answers' pass): a training
+    step then back-propagates through the answers only, and each answer's first token, predicted by the prompt's
+    last position, gets no gradient."""
     body, head = causal_lm_parts(model)
     device, dtype = head.weight.device, head.weight.dtype
     tokens, parents, paths = answer_trie(answers)
     n, width = len(tokens), len(prompt)
-    out = body(input_ids=torch.tensor([prompt], device=device), use_cache=True)
+    with torch.set_grad_enabled(prompt_grad and torch.is_grad_enabled()):
+        out = body(input_ids=torch.tensor([prompt], device=device), use_cache=True)
     seen, depth = _ancestor_mask(parents)
     visible = torch.cat([torch.ones(n, width, dtype=torch.bool), seen], 1).to(device)
     # an additive float mask: read the same way by the eager and the SDPA attention of transformers

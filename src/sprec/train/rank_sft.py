@@ -54,14 +54,14 @@ def _trainer_class():
     class RankTrainer(Trainer):
         """Each batch is a list of rows {prompt, answers, target}; the loss is their mean softmax cross-entropy."""
 
-        def __init__(self, *args, per_token: bool = False, **kwargs):
+        def __init__(self, *args, per_token: bool = False, prompt_grad: bool = True, **kwargs):
             super().__init__(*args, **kwargs)
-            self.per_token = per_token
+            self.per_token, self.prompt_grad = per_token, prompt_grad
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             losses = []
             for row in inputs["rows"]:
-                logps = trie_logps(model, row["prompt"], row["answers"])
+                logps = trie_logps(model, row["prompt"], row["answers"], self.prompt_grad)
                 lengths = torch.tensor([len(a) for a in row["answers"]], device=logps.device)
                 prior = torch.tensor(row["prior"], device=logps.device) if "prior" in row else None
                 losses.append(candidate_softmax_loss(logps, row["target"], lengths if self.per_token else None, prior))
@@ -105,7 +105,7 @@ def train_rank_sft(dataset: Dataset, model_cfg: ModelConfig, s: RankSFTSettings,
         dataloader_pin_memory=False, use_cpu=on_cpu(), **checkpointing_arg(False),
     )  # fmt: skip
     trainer = _trainer_class()(model=model, args=args, train_dataset=records, per_token=s.score == "mean",
-                               data_collator=lambda batch: {"rows": batch})  # fmt: skip
+                               prompt_grad=s.prompt_grad, data_collator=lambda batch: {"rows": batch})  # fmt: skip
     model.train()
     resumed = resume_point(out / "checkpoints")
     start = time.time()
@@ -114,7 +114,8 @@ def train_rank_sft(dataset: Dataset, model_cfg: ModelConfig, s: RankSFTSettings,
     save_adapter(trainer.model, out / "adapter", model_cfg)
     write_json(out / "log_history.json", trainer.state.log_history)
     write_json(out / DONE, {"rows": len(rows), "candidates": len(rows[0][1]), "target_added": missed,
-                            "score": s.score, "calibrated": s.calibrated, "epochs": s.epochs,
+                            "score": s.score, "calibrated": s.calibrated, "prompt_grad": s.prompt_grad,
+                            "epochs": s.epochs,
                             "train_loss": stage_loss(trainer.state.log_history, result.training_loss),
                             "chance_loss": round(float(np.log(len(rows[0][1]))), 4),
                             "seconds": round(seconds, 1), "seconds_per_row": round(seconds / (len(rows) * s.epochs), 3),
